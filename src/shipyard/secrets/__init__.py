@@ -1,0 +1,1 @@
+"""Secrets: where their values are kept and how they are read."""

@@ -1,0 +1,102 @@
+"""The typed settings Shipyard itself reads from the configuration ladder.
+
+Each setting names its type, whether it is required and its default, so a
+wrong value is reported with the file and key it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    kind: str
+    help: str
+    default: Any = None
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+
+def _integer(raw: str) -> int:
+    return int(raw.strip())
+
+
+def _boolean(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(raw)
+
+
+def _url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(raw)
+    return value
+
+
+def _text(raw: str) -> str:
+    return raw.strip()
+
+
+PARSERS: dict[str, Callable[[str], Any]] = {
+    "int": _integer,
+    "bool": _boolean,
+    "url": _url,
+    "str": _text,
+}
+
+EXPECTED = {
+    "int": "a whole number",
+    "bool": "true or false",
+    "url": "an http:// or https:// URL",
+    "str": "text",
+}
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("REGISTRY", "str", "image registry host, e.g. docker.io", required=True),
+    Setting("REGISTRY_NAMESPACE", "str", "user or organisation in the registry", ""),
+    Setting("REGISTRY_USERNAME", "str", "registry login; its password is the "
+            "REGISTRY_PASSWORD secret", ""),
+    Setting("KOYEB_API_URL", "url", "Koyeb API base URL", "https://app.koyeb.com/v1"),
+    Setting("KOYEB_PUBLIC_SCHEME", "str", "scheme of the service's public URL",
+            "https", choices=("http", "https")),
+    Setting("DEPLOY_TIMEOUT", "int", "seconds to wait for a deployment", 300),
+    Setting("SECRET_STORE", "str", "where secrets are read from", "keyring",
+            choices=("keyring", "env", "sandbox")),
+    Setting("BASE_IMAGE", "str", "base image passed to the backend build", ""),
+    Setting("BUILD_WHEELS", "bool", "download wheels on the host into the "
+            "build context (offline builds)", False),
+    Setting("SMOKE_TIMEOUT", "int", "seconds the smoke test may take", 60),
+)
+
+
+
+def parse(setting: Setting, raw: Any) -> Any:
+    """`raw` converted to the setting's type; ValueError when it does not fit."""
+    if not isinstance(raw, str):
+        raw = str(raw).lower() if isinstance(raw, bool) else str(raw)
+    value = PARSERS[setting.kind](raw)
+    if setting.choices and value not in setting.choices:
+        raise ValueError(raw)
+    return value
+
+
+def expected(setting: Setting) -> str:
+    """Words for what a setting accepts, for error messages."""
+    if setting.choices:
+        return "one of " + ", ".join(setting.choices)
+    return EXPECTED[setting.kind]
+
+SANDBOX_SETTINGS: tuple[Setting, ...] = (
+    Setting("SANDBOX_POSTGRES_PORT", "int", "loopback port of the sandbox's "
+            "PostgreSQL cluster", 54329),
+)
+
+SETTINGS = SETTINGS + SANDBOX_SETTINGS
+BY_KEY = {setting.key: setting for setting in SETTINGS}

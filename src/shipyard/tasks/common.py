@@ -1,0 +1,47 @@
+"""What every Shipyard task shares: error handling, output mode, config loading."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+from invoke.exceptions import Exit
+
+from shipyard import console
+from shipyard.errors import ShipyardError
+
+
+def guarded(body: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a task body so that Shipyard's errors end it with one line and an exit code.
+
+    A `json` keyword, when the task has one, switches human output to stderr
+    and leaves stdout for the machine-readable result.
+    """
+
+    @functools.wraps(body)
+    def wrapper(c: Any, *args: Any, **kwargs: Any) -> Any:
+        console.configure(json_mode=bool(kwargs.get("json")))
+        try:
+            return body(c, *args, **kwargs)
+        except ShipyardError as problem:
+            console.error(str(problem))
+            raise Exit(code=problem.exit_code) from None
+        except KeyboardInterrupt:
+            console.error("interrupted")
+            raise Exit(code=130) from None
+
+    return wrapper
+
+
+def load_config(env: str | None):  # type: ignore[no-untyped-def]
+    """The validated Config of `env`; every task needs --env."""
+    from shipyard import config
+
+    if not env:
+        raise ShipyardError("no environment given: pass --env=sandbox|staging|prod")
+    return config.load(env)
+
+
+ENV_HELP = "environment to act on, as listed in shipyard.toml (sandbox, staging, prod)"
+DRY_RUN_HELP = "print the plan and change nothing"
+JSON_HELP = "print a machine-readable result on stdout"

@@ -1,0 +1,117 @@
+"""Configuration mistakes end `inv config` with one line naming the file and key."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the example's configuration that a test may break."""
+    shutil.copy(ROOT / "shipyard.toml", tmp_path / "shipyard.toml")
+    shutil.copytree(ROOT / "env", tmp_path / "env")
+    (tmp_path / "examples" / "backend").mkdir(parents=True)
+    shutil.copy(ROOT / "tasks.py", tmp_path / "tasks.py")
+    return tmp_path
+
+
+def inv(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("REGISTRY", "KOYEB_API_URL", "DEPLOY_TIMEOUT")
+    }
+    environment.update(env)
+    environment.pop("SHIPYARD_ROOT", None)
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def test_unknown_environment_names_the_known_ones(project: Path) -> None:
+    result = inv(project, "config", "--env=prodd")
+    assert_one_line_error(result, "prodd", "shipyard.toml", "sandbox, staging, prod")
+
+
+def test_missing_required_key_names_the_env_file_and_key(project: Path) -> None:
+    env_file = project / "env" / "prod.env"
+    kept = [
+        line
+        for line in env_file.read_text().splitlines()
+        if not line.startswith("REGISTRY=")
+    ]
+    env_file.write_text("\n".join(kept) + "\n")
+    (project / "shipyard.toml").write_text(
+        (project / "shipyard.toml").read_text().replace('REGISTRY = "docker.io"\n', "")
+    )
+    result = inv(project, "config", "--env=prod")
+    assert_one_line_error(result, "env/prod.env", "REGISTRY", "missing")
+
+
+def test_malformed_env_file_names_the_line(project: Path) -> None:
+    env_file = project / "env" / "staging.env"
+    env_file.write_text(env_file.read_text() + 'BROKEN "no equals sign\n')
+    result = inv(project, "config", "--env=staging")
+    lines = len(env_file.read_text().splitlines())
+    assert_one_line_error(result, f"env/staging.env:{lines}", "KEY=value")
+
+
+def test_wrong_type_names_the_file_key_and_expectation(project: Path) -> None:
+    env_file = project / "env" / "prod.env"
+    env_file.write_text(env_file.read_text() + "DEPLOY_TIMEOUT=soon\n")
+    result = inv(project, "config", "--env=prod")
+    assert_one_line_error(result, "env/prod.env", "DEPLOY_TIMEOUT", "whole number")
+
+
+def test_process_environment_overrides_env_file_and_says_so(project: Path) -> None:
+    result = inv(project, "config", "--env=prod", "--json", DEPLOY_TIMEOUT="42")
+    assert result.returncode == 0, result.stderr
+    settings = json.loads(result.stdout)["settings"]
+    assert settings["DEPLOY_TIMEOUT"] == {"value": 42, "from": "process environment"}
+    assert settings["REGISTRY"]["from"] == "env/prod.env"
+
+
+def test_missing_backend_env_key_names_it(project: Path) -> None:
+    env_file = project / "env" / "prod.env"
+    kept = [
+        line
+        for line in env_file.read_text().splitlines()
+        if not line.startswith("ALLOWED_HOSTS=")
+    ]
+    env_file.write_text("\n".join(kept) + "\n")
+    result = inv(project, "config", "--env=prod")
+    assert_one_line_error(result, "env/prod.env", "ALLOWED_HOSTS")
+
+
+def test_config_masks_secret_values(project: Path) -> None:
+    sentinel = "sentinel-koyeb-token-7f3a9c"
+    (project / "env" / "prod.env").write_text(
+        (project / "env" / "prod.env").read_text() + "SECRET_STORE=env\n"
+    )
+    result = inv(project, "config", "--env=prod", KOYEB_TOKEN=sentinel)
+    assert result.returncode == 0, result.stderr
+    assert sentinel not in result.stdout + result.stderr
+    assert "KOYEB_TOKEN" in result.stdout
