@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from shipyard.redaction import RedactingStream, redact
 
@@ -32,7 +33,7 @@ def configure(*, json_mode: bool = False) -> None:
     _state["console"] = None
 
 
-def console() -> "Console":
+def console() -> Console:
     """The rich console, writing through the redaction layer."""
     if _state["console"] is None:
         from rich.console import Console
@@ -99,7 +100,7 @@ def emit_json(payload: Any) -> None:
 
 
 @contextmanager
-def progress(transient: bool = True) -> Iterator["Progress"]:
+def progress(transient: bool = True) -> Iterator[Progress]:
     """A rich progress display for long work (uploads, builds, waits)."""
     from rich.progress import (
         BarColumn,

@@ -2,7 +2,15 @@
 
 from invoke import Collection
 
-from shipyard.tasks import config_
+from shipyard.tasks import config_, lock, release, sandbox, steps
 
 namespace = Collection()
 namespace.add_task(config_.config)
+namespace.add_task(release.release)
+namespace.add_task(release.rollback)
+namespace.add_task(release.releases)
+namespace.add_collection(steps.build)
+namespace.add_collection(steps.push)
+namespace.add_collection(steps.deploy)
+namespace.add_collection(lock.lock)
+namespace.add_collection(sandbox.sandbox)

@@ -1,0 +1,135 @@
+"""`inv release`: plan the steps of a release, run them under the environment's
+lock, and record the outcome in the ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shipyard import backend_steps, console, git
+from shipyard.config import Config
+from shipyard.errors import ShipyardError
+from shipyard.release_context import ReleaseInputs, close
+from shipyard.steps import Context, Facts, Plan, Step
+
+
+def plan_release(config: Config, inputs: ReleaseInputs) -> Plan:
+    """The steps of a release, as data: nothing runs until the plan is run."""
+    image = f"{config.image_repository}:{inputs.tag}"
+    backend = config.backend
+    target = f"Koyeb {backend.koyeb_app}/{backend.koyeb_service}"
+    steps = [
+        Step("preflight", f"check engine, registry {config['REGISTRY']}, secrets "
+             f"and the Koyeb token for {config.env}", preflight,
+             changes_world=False),
+        Step("build", f"build {image} from {backend.context.name}/"
+             f"{backend.dockerfile}", backend_steps.build, changes_world=False),
+        Step("push", f"push {image} to {config['REGISTRY']} and record its digest",
+             backend_steps.push,
+             why_no_undo="a pushed image is harmless and keeps rollbacks possible"),
+        Step("deploy", f"deploy the image by digest to {target}",
+             backend_steps.deploy, undo=backend_steps.undo_deploy),
+        Step("wait_healthy", f"wait up to {config['DEPLOY_TIMEOUT']} s for the "
+             f"deployment to pass GET {backend.health_path}",
+             backend_steps.wait_healthy, changes_world=False),
+        Step("smoke_test", f"GET {backend.health_path} on the public URL answers 200",
+             backend_steps.smoke_test, changes_world=False),
+    ]
+    return Plan("release", config.env, steps, release_id=inputs.release_id,
+                git_sha=inputs.git_sha)
+
+
+def preflight(ctx: Context) -> Facts:
+    """Refuse early what would fail later: no engine, no registry, missing secrets."""
+    from shipyard.providers.docker_engine import engine_available
+    from shipyard.providers.registry import registry_reachable
+    from shipyard.secrets.store import require
+
+    config = ctx.data["config"]
+    problem = engine_available() or registry_reachable(config["REGISTRY"])
+    if problem:
+        raise ShipyardError(problem)
+    for name in config.secret_names:
+        require(ctx.data["store"], name, config.env)
+    from shipyard.release_context import koyeb
+
+    client = koyeb(ctx)
+    app = client.find_app(config.backend.koyeb_app)
+    console.done(
+        f"preflight: engine, registry and secrets ready; Koyeb token accepted "
+        f"(app {config.backend.koyeb_app} {'found' if app else 'will be created'})"
+    )
+    return {"koyeb_app_exists": app is not None}
+
+
+def new_inputs(config: Config, *, allow_dirty: bool) -> ReleaseInputs:
+    """Name the release after the commit, refusing an unclean tree unless allowed."""
+    from shipyard.ledger import release_id
+
+    sha = git.head_sha(config.root)
+    dirty = bool(git.dirty_paths(config.root))
+    if dirty and not allow_dirty:
+        git.require_clean(config.root)
+    rid = release_id(sha)
+    tag = sha[:12] + (f"-dirty-{rid.split('-', 1)[1].lower()}" if dirty else "")
+    return ReleaseInputs(git_sha=sha, tag=tag, release_id=rid, allow_dirty=dirty)
+
+
+def execute(config: Config, plan: Plan, ctx: Context, *, resume_run: Any = None):
+    """Run (or resume) `plan` holding the environment's lock; record the ledger."""
+    from shipyard import pipeline
+    from shipyard.journal import Journal
+    from shipyard.ledger import FileLedger, Release
+    from shipyard.lock import FileLockStore, held
+
+    inputs: ReleaseInputs = ctx.data["inputs"]
+    ledger = FileLedger.for_project(config.root)
+    locks = FileLockStore.for_project(config.root)
+    with held(locks, config.env, f"release {inputs.release_id}",
+              ttl_seconds=config["DEPLOY_TIMEOUT"] * 3 + 1800):
+        journal = resume_run or Journal.new("release", config.env, root=config.root)
+        entry = ledger.get(config.env, inputs.release_id) or Release(
+            id=inputs.release_id, env=config.env, git_sha=inputs.git_sha
+        )
+        ledger.record(entry)
+        try:
+            if resume_run is None:
+                result = pipeline.run(plan, journal=journal, ctx=ctx,
+                                      on_event=_show_event)
+            else:
+                result = pipeline.resume(plan, journal, ctx, on_event=_show_event)
+        finally:
+            close(ctx)
+        ledger.record(_ledger_entry(entry, result))
+    return result
+
+
+def _ledger_entry(entry: Any, result: Any) -> Any:
+    from dataclasses import replace
+
+    facts = result.facts
+    push, deploy = facts.get("push", {}), facts.get("deploy", {})
+    outcome = "succeeded" if result.ok else (
+        "rolled_back" if result.outcome == "rolled_back" else "failed"
+    )
+    updated = replace(
+        entry,
+        image_digest=push.get("digest", entry.image_digest),
+        image_ref=push.get("image_ref", entry.image_ref),
+        backend_deployment_id=deploy.get("deployment_id",
+                                         entry.backend_deployment_id),
+        previous_backend_deployment_id=deploy.get(
+            "previous_deployment_id", entry.previous_backend_deployment_id),
+    )
+    return updated.finished(outcome, notes=result.error or "")
+
+
+def _show_event(record: dict[str, Any]) -> None:
+    event, step = record.get("event"), record.get("step")
+    if event == "started" and step:
+        console.step(step.replace("_", " "))
+    elif event in ("undoing",) and step:
+        console.warn(f"undoing {step.replace('_', ' ')}")
+    elif event == "undone" and step:
+        console.say(f"undone: {step.replace('_', ' ')}")
+    elif event == "undo_failed" and step:
+        console.warn(f"could not undo {step}: {record.get('error', '')}")

@@ -1,0 +1,78 @@
+"""`inv rollback`: put the backend back on a release recorded in the ledger."""
+
+from __future__ import annotations
+
+from shipyard import backend_steps, console
+from shipyard.config import Config
+from shipyard.errors import ShipyardError
+from shipyard.release_context import ReleaseInputs, koyeb
+from shipyard.steps import Context, Facts, Plan, Step
+
+
+def choose_target(config: Config, to: str | None):  # type: ignore[no-untyped-def]
+    """The release to go back to: the one named, or the last good one before now."""
+    from shipyard.ledger import FileLedger
+
+    ledger = FileLedger.for_project(config.root)
+    releases = ledger.list(config.env)
+    if to:
+        target = ledger.get(config.env, to)
+        if target is None:
+            known = ", ".join(r.id for r in releases[:5]) or "none yet"
+            raise ShipyardError(f"no release {to} in the {config.env} ledger "
+                                f"(newest: {known}); see `inv releases --env={config.env}`")
+    else:
+        good = [r for r in releases if r.outcome == "succeeded"]
+        if len(good) < 2:
+            raise ShipyardError(f"{config.env} has no earlier good release to go back "
+                                "to; name one with --to")
+        target = good[1]
+    if not target.backend_deployment_id or not target.image_ref:
+        raise ShipyardError(f"release {target.id} has no recorded deployment to "
+                            "restore; pick another with --to")
+    return target
+
+
+def plan_rollback(config: Config, target) -> Plan:  # type: ignore[no-untyped-def]
+    backend = config.backend
+    steps = [
+        Step("deploy", f"redeploy the definition of {target.backend_deployment_id} "
+             f"({target.image_ref}) to Koyeb {backend.koyeb_app}/"
+             f"{backend.koyeb_service}", _restore(target),
+             undo=backend_steps.undo_deploy),
+        Step("wait_healthy", "wait for it to pass its health check",
+             backend_steps.wait_healthy, changes_world=False),
+        Step("smoke_test", f"GET {backend.health_path} on the public URL answers 200",
+             backend_steps.smoke_test, changes_world=False),
+    ]
+    return Plan("rollback", config.env, steps, release_id=f"rollback-{target.id}",
+                git_sha=target.git_sha)
+
+
+def inputs_for(target) -> ReleaseInputs:  # type: ignore[no-untyped-def]
+    return ReleaseInputs(git_sha=target.git_sha, tag="", release_id=target.id,
+                         image_ref=target.image_ref)
+
+
+def _restore(target):  # type: ignore[no-untyped-def]
+    def do(ctx: Context) -> Facts:
+        config = ctx.data["config"]
+        client = koyeb(ctx)
+        app = client.find_app(config.backend.koyeb_app)
+        service = app and client.find_service(app.id, config.backend.koyeb_service)
+        if not service:
+            raise ShipyardError(f"Koyeb service {config.backend.koyeb_service} not "
+                                "found: nothing to roll back")
+        latest = client.latest_deployment(service.id)
+        if latest is not None and latest.image == target.image_ref and (
+            latest.id != service.active_deployment_id
+        ):
+            deployment = latest
+        else:
+            deployment = client.rollback(service.id, target.backend_deployment_id)
+        console.say(f"Koyeb deployment {deployment.id} started for {target.image_ref}")
+        return {"service_id": service.id, "deployment_id": deployment.id,
+                "previous_deployment_id": service.active_deployment_id or None,
+                "created_service": False}
+
+    return do

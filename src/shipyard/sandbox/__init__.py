@@ -1,0 +1,1 @@
+"""The sandbox: local stand-ins for every outside service, for offline releases."""

@@ -1,0 +1,141 @@
+"""`inv release`, `inv rollback` and `inv releases`."""
+
+from __future__ import annotations
+
+from invoke import task
+
+from shipyard import console
+from shipyard.tasks.common import (
+    DRY_RUN_HELP,
+    ENV_HELP,
+    JSON_HELP,
+    guarded,
+    load_config,
+)
+
+
+@task(help={
+    "env": ENV_HELP, "dry_run": DRY_RUN_HELP, "json": JSON_HELP,
+    "allow_dirty": "release a tree with uncommitted changes (tagged -dirty)",
+    "resume": "finish the newest release of this environment that was cut off",
+    "abort": "undo the newest release of this environment that was cut off",
+})
+@guarded
+def release(c, env="", dry_run=False, json=False, allow_dirty=False, resume=False,
+            abort=False):
+    """Build, push, deploy, verify the backend; roll back on failure."""
+    from shipyard import release as flow
+    from shipyard.release_context import make_context
+
+    config = load_config(env)
+    if resume or abort:
+        return _pick_up(config, abort=abort, json=json)
+    inputs = flow.new_inputs(config, allow_dirty=allow_dirty)
+    plan = flow.plan_release(config, inputs)
+    if dry_run:
+        return show_plan(plan, json)
+    console.say(f"release {inputs.release_id} of {inputs.git_sha[:12]} to {env}")
+    result = flow.execute(config, plan, make_context(config, inputs))
+    finish(result, json)
+
+
+def _pick_up(config, *, abort: bool, json: bool):  # type: ignore[no-untyped-def]
+    from shipyard import pipeline
+    from shipyard import release as flow
+    from shipyard.errors import ShipyardError
+    from shipyard.journal import Journal
+    from shipyard.lock import FileLockStore, held
+    from shipyard.release_context import ReleaseInputs, close, make_context
+
+    journal = Journal.latest_unfinished(config.env, root=config.root)
+    if journal is None:
+        raise ShipyardError(f"no cut-off release of {config.env} to pick up")
+    header = journal.header
+    facts = journal.done_facts()
+    image = facts.get("build", {}).get("image", "")
+    tag = image.rsplit(":", 1)[-1] if image else header["git_sha"][:12]
+    inputs = ReleaseInputs(git_sha=header["git_sha"], tag=tag,
+                           release_id=header["release_id"])
+    plan = flow.plan_release(config, inputs)
+    ctx = make_context(config, inputs)
+    console.say(f"{'aborting' if abort else 'resuming'} run {journal.run_id}")
+    if not abort:
+        return finish(flow.execute(config, plan, ctx, resume_run=journal), json)
+    with held(FileLockStore.for_project(config.root), config.env,
+              f"abort {journal.run_id}"):
+        try:
+            result = pipeline.abort(plan, journal, ctx, on_event=flow._show_event)
+        finally:
+            close(ctx)
+    finish(result, json)
+
+
+@task(help={"env": ENV_HELP, "to": "release id to go back to (default: the last "
+            "good one before the current)", "dry_run": DRY_RUN_HELP,
+            "json": JSON_HELP})
+@guarded
+def rollback(c, env="", to="", dry_run=False, json=False):
+    """Put the backend back on a release recorded in the ledger."""
+    from shipyard import release as flow
+    from shipyard import rollback as back
+    from shipyard.release_context import make_context
+
+    config = load_config(env)
+    target = back.choose_target(config, to or None)
+    plan = back.plan_rollback(config, target)
+    if dry_run:
+        return show_plan(plan, json)
+    inputs = back.inputs_for(target)
+    console.say(f"rolling {env} back to release {target.id} ({target.image_ref})")
+    result = flow.execute(config, plan, make_context(config, inputs))
+    finish(result, json)
+
+
+@task(help={"env": ENV_HELP, "json": JSON_HELP})
+@guarded
+def releases(c, env="", json=False):
+    """List the releases recorded for an environment, newest first."""
+    from shipyard.ledger import FileLedger
+
+    config = load_config(env)
+    entries = FileLedger.for_project(config.root).list(env)
+    if json:
+        return console.emit_json([entry.to_dict() for entry in entries])
+    rows = [[e.id, e.outcome, e.image_ref or "", e.backend_deployment_id or "",
+             e.who, e.finished_at or e.started_at] for e in entries]
+    console.table(f"releases of {env}", ["release", "outcome", "image",
+                                         "deployment", "who", "when"], rows)
+
+
+def show_plan(plan, json: bool) -> None:  # type: ignore[no-untyped-def]
+    """Print what a run would do, changing nothing."""
+    if json:
+        return console.emit_json({"plan": plan.header(), "steps": plan.describe()})
+    rows = [[str(i), s["step"], s["description"],
+             "yes" if s["undo"] else ("-" if not s["changes_world"] else "no")]
+            for i, s in enumerate(plan.describe(), 1)]
+    console.table(f"{plan.name} plan for {plan.env} (dry run: nothing changed)",
+                  ["#", "step", "what", "undo"], rows)
+
+
+def finish(result, json: bool) -> None:  # type: ignore[no-untyped-def]
+    """Print the run's summary; a run that did not succeed exits non-zero."""
+    from shipyard.errors import ShipyardError
+
+    if json:
+        console.emit_json(result.to_dict())
+    else:
+        rows = [[name, "done"] for name in result.completed]
+        if result.failed_step:
+            rows.append([result.failed_step, f"failed: {result.error}"])
+        rows += [[name, "undone"] for name in result.undone]
+        console.table(f"{result.plan} on {result.env}: "
+                      f"{result.outcome.replace('_', ' ')}", ["step", "state"], rows)
+        for line in result.summary()[1:]:
+            console.say(line)
+        url = result.facts.get("smoke_test", {}).get("url")
+        if url:
+            console.say(f"backend: {url}")
+    if not result.ok:
+        raise ShipyardError(f"{result.plan} {result.outcome.replace('_', ' ')}: "
+                            f"{result.error or 'see above'}")
