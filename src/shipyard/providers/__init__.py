@@ -1,0 +1,1 @@
+"""Clients for the outside systems Shipyard releases to, one module per system."""

@@ -1,0 +1,1 @@
+"""Tests of Shipyard's Koyeb client."""

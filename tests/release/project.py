@@ -1,0 +1,107 @@
+"""A throwaway copy of the example project, released to its own sandbox by tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+COPIED = ["shipyard.toml", "tasks.py", ".gitignore", "env", "examples/backend"]
+
+
+@dataclass
+class Project:
+    root: Path
+    env: dict[str, str]
+
+    def inv(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+        """Run `inv ARGS` in the project, as a user would."""
+        return subprocess.run(
+            [sys.executable, "-m", "invoke", *args],
+            cwd=self.root, env=self.env, capture_output=True, text=True,
+            timeout=timeout, check=False,
+        )
+
+    def start_inv(self, *args: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "invoke", *args],
+            cwd=self.root, env=self.env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+        )
+
+    def git(self, *args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=self.root, check=True,
+                              capture_output=True, text=True)
+        return done.stdout.strip()
+
+    def commit(self, message: str) -> str:
+        self.git("add", "-A")
+        self.git("commit", "-qm", message)
+        return self.git("rev-parse", "HEAD")
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        path = self.root / relative
+        text = path.read_text()
+        assert old in text, f"{old!r} not in {relative}"
+        path.write_text(text.replace(old, new))
+
+    def ledger(self) -> list[dict]:
+        path = self.root / ".shipyard" / "ledger" / "sandbox.jsonl"
+        latest: dict[str, dict] = {}
+        for line in path.read_text().splitlines():
+            record = json.loads(line)
+            latest[record["id"]] = record
+        return list(latest.values())
+
+    def journals(self) -> list[list[dict]]:
+        runs = sorted((self.root / ".shipyard" / "runs").glob("*.jsonl"),
+                      key=lambda p: p.stat().st_mtime)
+        return [[json.loads(line) for line in p.read_text().splitlines() if line]
+                for p in runs]
+
+    def backend_url(self) -> str:
+        """The stable URL of the backend, as the last release's smoke test saw it."""
+        for journal in reversed(self.journals()):
+            for record in journal:
+                url = (record.get("facts") or {}).get("url")
+                if record.get("step") == "smoke_test" and url:
+                    return url
+        raise AssertionError("no release has passed its smoke test yet")
+
+    def info(self) -> dict:
+        return httpx.get(self.backend_url() + "/api/info/", timeout=10).json()
+
+
+def make_project(root: Path, ports: dict[str, int]) -> Project:
+    """Copy the example into `root`, commit it, and point it at its own ports."""
+    for name in COPIED:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, root / name,
+                            ignore=shutil.ignore_patterns("wheels", "__pycache__"))
+        else:
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, root / name)
+    env = {
+        **os.environ,
+        "REGISTRY": f"127.0.0.1:{ports['registry']}",
+        "KOYEB_API_URL": f"http://127.0.0.1:{ports['koyeb']}/v1",
+        "SANDBOX_POSTGRES_PORT": str(ports["postgres"]),
+        "DEPLOY_TIMEOUT": "90",
+        "SMOKE_TIMEOUT": "30",
+    }
+    for key in ("SHIPYARD_ROOT", "SHIPYARD_SANDBOX_DIR"):
+        env.pop(key, None)
+    project = Project(root, env)
+    project.git("init", "-q", "-b", "main")
+    project.git("config", "user.email", "tests@shipyard.invalid")
+    project.git("config", "user.name", "Shipyard tests")
+    project.commit("example app v1")
+    return project
