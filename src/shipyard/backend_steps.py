@@ -186,15 +186,24 @@ def undo_deploy(ctx: Context, facts: Facts) -> None:
     if not previous:
         console.warn("no earlier deployment to go back to; the service is left as is")
         return
+    config = config_of(ctx)
+    _let_settle(client, facts["deployment_id"], config["DEPLOY_TIMEOUT"])
     service = client.get_service(service_id)
     if service.active_deployment_id == previous:
         console.say(f"deployment {previous} is still the one serving; nothing to undo")
         return
-    config = config_of(ctx)
     console.say(f"rolling Koyeb service back to the definition of {previous}")
     redeployed = client.rollback(service_id, previous)
     client.wait_healthy(redeployed.id, timeout=config["DEPLOY_TIMEOUT"])
     console.done(f"backend back on the definition of {previous} ({redeployed.id})")
+
+
+def _let_settle(client: Any, deployment_id: str, timeout: float) -> None:
+    """Wait for a deployment still under way to end, so it cannot take over later."""
+    try:
+        client.wait_healthy(deployment_id, timeout=timeout)
+    except ShipyardError:
+        pass
 
 
 def wait_healthy(ctx: Context) -> Facts:

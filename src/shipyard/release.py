@@ -74,7 +74,14 @@ def new_inputs(config: Config, *, allow_dirty: bool) -> ReleaseInputs:
     return ReleaseInputs(git_sha=sha, tag=tag, release_id=rid, allow_dirty=dirty)
 
 
-def execute(config: Config, plan: Plan, ctx: Context, *, resume_run: Any = None):
+def execute(
+    config: Config,
+    plan: Plan,
+    ctx: Context,
+    *,
+    resume_run: Any = None,
+    picking_up: bool = False,
+):
     """Run (or resume) `plan` holding the environment's lock; record the ledger."""
     from shipyard import pipeline
     from shipyard.journal import Journal
@@ -84,9 +91,16 @@ def execute(config: Config, plan: Plan, ctx: Context, *, resume_run: Any = None)
     inputs: ReleaseInputs = ctx.data["inputs"]
     ledger = FileLedger.for_project(config.root)
     locks = FileLockStore.for_project(config.root)
-    with held(locks, config.env, f"release {inputs.release_id}",
-              ttl_seconds=config["DEPLOY_TIMEOUT"] * 3 + 1800):
-        journal = resume_run or Journal.new("release", config.env, root=config.root)
+    take_over_dead_lock(locks, config.env, picking_up=picking_up)
+    with held(
+        locks,
+        config.env,
+        f"{plan.name} {inputs.release_id}",
+        ttl_seconds=config["DEPLOY_TIMEOUT"] * 3 + 1800,
+    ):
+        if resume_run is None:
+            refuse_if_cut_off(config)
+        journal = resume_run or Journal.new(plan.name, config.env, root=config.root)
         entry = ledger.get(config.env, inputs.release_id) or Release(
             id=inputs.release_id, env=config.env, git_sha=inputs.git_sha
         )
@@ -99,11 +113,78 @@ def execute(config: Config, plan: Plan, ctx: Context, *, resume_run: Any = None)
                 result = pipeline.resume(plan, journal, ctx, on_event=_show_event)
         finally:
             close(ctx)
-        ledger.record(_ledger_entry(entry, result))
+        ledger.record(_ledger_entry(entry, result, inputs.image_ref))
     return result
 
 
-def _ledger_entry(entry: Any, result: Any) -> Any:
+def take_over_dead_lock(locks: Any, env: str, *, picking_up: bool) -> None:
+    """Free a lock whose holder died on this machine, when picking up its run.
+
+    A release killed hard leaves its lock behind; `--resume` and `--abort`
+    carry on that very run, so they may take the lock over (audited). A new
+    release is told what happened instead.
+    """
+    import os
+    import re
+
+    from shipyard.errors import LockHeld
+    from shipyard.stamps import whoami
+
+    info = locks.status(env)
+    if info is None:
+        return
+    match = re.fullmatch(r"(?P<who>.+) pid (?P<pid>\d+)", info.holder)
+    if not match or match["who"] != whoami() or _alive(int(match["pid"])):
+        return
+    if not picking_up:
+        raise LockHeld(
+            f"{env} is locked by pid {match['pid']}, which is gone: its run was cut "
+            f"off; finish it with `inv release --env={env} --resume` or undo it "
+            "with `--abort`"
+        )
+    locks.break_lock(env, by=f"{whoami()} pid {os.getpid()} picking up a cut-off run")
+    console.warn(f"took over the {env} lock of pid {match['pid']}, which is gone")
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def refuse_if_cut_off(config: Config) -> None:
+    """A new run must not start on top of one that was cut off half-way."""
+    from shipyard.journal import Journal
+
+    unfinished = Journal.latest_unfinished(config.env, root=config.root)
+    if unfinished is not None:
+        raise ShipyardError(
+            f"run {unfinished.run_id} of {config.env} was cut off: finish it with "
+            f"`inv release --env={config.env} --resume` or undo it with `--abort`"
+        )
+
+
+def record_abort(config: Config, release_id: str, result: Any) -> None:
+    """Mark an aborted release in the ledger as rolled back (or failed)."""
+    from dataclasses import replace
+
+    from shipyard.ledger import FileLedger
+
+    ledger = FileLedger.for_project(config.root)
+    entry = ledger.get(config.env, release_id)
+    if entry is None:
+        return
+    outcome = "rolled_back" if result.outcome == "rolled_back" else "failed"
+    ledger.record(replace(entry).finished(outcome, notes="aborted after a cut-off run"))
+
+
+def _ledger_entry(entry: Any, result: Any, image_ref: str | None = None) -> Any:
     from dataclasses import replace
 
     facts = result.facts
@@ -114,9 +195,8 @@ def _ledger_entry(entry: Any, result: Any) -> Any:
     updated = replace(
         entry,
         image_digest=push.get("digest", entry.image_digest),
-        image_ref=push.get("image_ref", entry.image_ref),
-        backend_deployment_id=deploy.get("deployment_id",
-                                         entry.backend_deployment_id),
+        image_ref=push.get("image_ref", entry.image_ref or image_ref),
+        backend_deployment_id=deploy.get("deployment_id", entry.backend_deployment_id),
         previous_backend_deployment_id=deploy.get(
             "previous_deployment_id", entry.previous_backend_deployment_id),
     )

@@ -45,13 +45,19 @@ def plan_rollback(config: Config, target) -> Plan:  # type: ignore[no-untyped-de
         Step("smoke_test", f"GET {backend.health_path} on the public URL answers 200",
              backend_steps.smoke_test, changes_world=False),
     ]
-    return Plan("rollback", config.env, steps, release_id=f"rollback-{target.id}",
-                git_sha=target.git_sha)
+    return Plan("rollback", config.env, steps, git_sha=target.git_sha)
 
 
 def inputs_for(target) -> ReleaseInputs:  # type: ignore[no-untyped-def]
-    return ReleaseInputs(git_sha=target.git_sha, tag="", release_id=target.id,
-                         image_ref=target.image_ref)
+    """A rollback is recorded as a release of its own, of the target's commit."""
+    from shipyard.ledger import release_id
+
+    return ReleaseInputs(
+        git_sha=target.git_sha,
+        tag="",
+        release_id=release_id(target.git_sha),
+        image_ref=target.image_ref,
+    )
 
 
 def _restore(target):  # type: ignore[no-untyped-def]

@@ -86,7 +86,7 @@ def _start_postgres(config: Config, folder: Path, store: SandboxStore) -> None:
     )
     store.put("SANDBOX_DB_PASSWORD", password)
     url = cluster.ensure_database(DATABASE, DATABASE, password)
-    store.put("DATABASE_URL", url)
+    store.put("DATABASE_URL", Secret(url, "DATABASE_URL"))
     console.done(f"PostgreSQL on 127.0.0.1:{port}, database {DATABASE}")
 
 

@@ -60,14 +60,18 @@ def _pick_up(config, *, abort: bool, json: bool):  # type: ignore[no-untyped-def
     ctx = make_context(config, inputs)
     console.say(f"{'aborting' if abort else 'resuming'} run {journal.run_id}")
     if not abort:
-        return finish(flow.execute(config, plan, ctx, resume_run=journal), json)
-    with held(FileLockStore.for_project(config.root), config.env,
-              f"abort {journal.run_id}"):
+        return finish(
+            flow.execute(config, plan, ctx, resume_run=journal, picking_up=True), json
+        )
+    locks = FileLockStore.for_project(config.root)
+    flow.take_over_dead_lock(locks, config.env, picking_up=True)
+    with held(locks, config.env, f"abort {journal.run_id}"):
         try:
             result = pipeline.abort(plan, journal, ctx, on_event=flow._show_event)
         finally:
             close(ctx)
-    finish(result, json)
+        flow.record_abort(config, inputs.release_id, result)
+    finish(result, json, wanted="rolled_back")
 
 
 @task(help={"env": ENV_HELP, "to": "release id to go back to (default: the last "
@@ -118,8 +122,8 @@ def show_plan(plan, json: bool) -> None:  # type: ignore[no-untyped-def]
                   ["#", "step", "what", "undo"], rows)
 
 
-def finish(result, json: bool) -> None:  # type: ignore[no-untyped-def]
-    """Print the run's summary; a run that did not succeed exits non-zero."""
+def finish(result, json: bool, wanted: str = "succeeded") -> None:  # type: ignore[no-untyped-def]
+    """Print the run's summary; a run that did not end as `wanted` exits non-zero."""
     from shipyard.errors import ShipyardError
 
     if json:
@@ -136,6 +140,6 @@ def finish(result, json: bool) -> None:  # type: ignore[no-untyped-def]
         url = result.facts.get("smoke_test", {}).get("url")
         if url:
             console.say(f"backend: {url}")
-    if not result.ok:
+    if result.outcome != wanted:
         raise ShipyardError(f"{result.plan} {result.outcome.replace('_', ' ')}: "
                             f"{result.error or 'see above'}")

@@ -1,0 +1,1 @@
+"""The example Django backend that Shipyard's demo builds, pushes and deploys."""
