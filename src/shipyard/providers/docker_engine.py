@@ -27,6 +27,8 @@ BUILD_TIMEOUT = 1800
 OCI = "org.opencontainers.image"
 # Lines of the engine's own about a step, not the step's output.
 _ENGINE_NOTES = (" ---> ", "Removing intermediate container")
+# The engine wraps a step's stderr in terminal colour codes.
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ class _StepLog:
         """Add streamed text; return the complete lines it finished."""
         pieces = (self._partial + text).split("\n")
         self._partial = pieces.pop()
-        finished = [piece.rstrip("\r") for piece in pieces]
+        finished = [_COLOUR.sub("", piece).rstrip("\r") for piece in pieces]
         for line in finished:
             if line.startswith("Step ") and " : " in line:
                 self.step = line.removeprefix("Step ").strip()

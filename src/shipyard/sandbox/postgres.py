@@ -7,13 +7,10 @@ cluster's own socket. As root, the server runs as the `postgres` user.
 
 from __future__ import annotations
 
-import base64
 import getpass
 import hashlib
-import hmac
 import os
 import pwd
-import secrets
 import shutil
 import subprocess
 import tempfile
@@ -24,6 +21,7 @@ from urllib.parse import quote
 from shipyard.errors import ShipyardError
 from shipyard.redaction import Secret
 from shipyard.sandbox import processes
+from shipyard.sandbox.postgres_roles import role_and_database_sql
 
 HOST = "127.0.0.1"
 SUPERUSER = "postgres"
@@ -31,7 +29,6 @@ SERVICE_USER = "postgres"
 CONFIG = "shipyard.conf"
 LOG = "postgres.log"
 TIMEOUT = 60
-SCRAM_ITERATIONS = 4096
 # Unix socket paths longer than this do not fit in sockaddr_un.
 SOCKET_PATH_LIMIT = 100
 
@@ -60,7 +57,7 @@ class Cluster:
     def ensure_database(self, database: str, user: str, password: str | Secret) -> str:
         """The same as `url`, named for callers that read it as an action."""
         secret = password if isinstance(password, Secret) else Secret(password)
-        self.sql(_role_and_database(database, user, secret.reveal()))
+        self.sql(role_and_database_sql(database, user, secret.reveal()))
         return (
             f"postgresql://{quote(user, safe='')}:{quote(secret.reveal(), safe='')}"
             f"@{HOST}:{self.port}/{quote(database, safe='')}"
@@ -226,43 +223,6 @@ def _socket_dir(data_dir: Path) -> Path:
     folder.mkdir(mode=0o700, exist_ok=True)
     _give_to_service_user(folder)
     return folder
-
-
-def _role_and_database(database: str, user: str, password: str) -> str:
-    role, name = _literal(user), _literal(database)
-    return (
-        f"SELECT format('CREATE ROLE %I', {role}) WHERE NOT EXISTS "
-        f"(SELECT FROM pg_roles WHERE rolname = {role})\\gexec\n"
-        f"ALTER ROLE {_identifier(user)} WITH LOGIN "
-        f"PASSWORD {_literal(_scram_verifier(password))};\n"
-        f"SELECT format('CREATE DATABASE %I OWNER %I', {name}, {role}) "
-        f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = {name})\\gexec\n"
-    )
-
-
-def _scram_verifier(password: str) -> str:
-    """The SCRAM-SHA-256 verifier PostgreSQL stores, made here (RFC 5802/7677)."""
-    salt = secrets.token_bytes(16)
-    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, SCRAM_ITERATIONS)
-    client_key = hmac.digest(salted, b"Client Key", "sha256")
-    stored_key = hashlib.sha256(client_key).digest()
-    server_key = hmac.digest(salted, b"Server Key", "sha256")
-
-    def b64(raw: bytes) -> str:
-        return base64.b64encode(raw).decode()
-
-    return (
-        f"SCRAM-SHA-256${SCRAM_ITERATIONS}:{b64(salt)}"
-        f"${b64(stored_key)}:{b64(server_key)}"
-    )
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _identifier(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
 
 
 def _binary(name: str) -> Path:
