@@ -1,12 +1,14 @@
 """Read secret values for an environment from the configured store.
 
-`keyring` is the OS keyring of a workstation, `env` the process environment
-(how CI injects secrets; read-only), `sandbox` the throwaway values the
-sandbox generated for its own stand-ins (never real credentials).
+`keyring` is the OS keyring of a workstation, with versions for rotation
+(keyring_store.py), `env` the process environment (how CI injects secrets;
+read-only), `sandbox` the throwaway values the sandbox generated for its own
+stand-ins (never real credentials).
 """
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 from pathlib import Path
@@ -15,6 +17,25 @@ from typing import Protocol
 from shipyard.errors import ShipyardError
 from shipyard.paths import sandbox_dir
 from shipyard.redaction import Secret
+from shipyard.secrets import fingerprint as fingerprints
+from shipyard.secrets.keyring_store import KeyringStore
+from shipyard.secrets.secret_info import (
+    SecretInfo,
+    Version,
+    VersionedStore,
+    VersionInfo,
+)
+from shipyard.secrets.versions import check_version
+
+__all__ = [
+    "EnvStore",
+    "KeyringStore",
+    "SandboxStore",
+    "SecretStore",
+    "open_store",
+    "open_versioned_store",
+    "require",
+]
 
 
 class SecretStore(Protocol):
@@ -22,11 +43,61 @@ class SecretStore(Protocol):
 
 
 class EnvStore:
-    """Secrets from the process environment, as CI provides them."""
+    """Secrets from the process environment, as CI provides them; read-only.
+
+    Fingerprints need the project's key in SHIPYARD_FINGERPRINT_KEY (hex), so
+    CI can compare values with a workstation's keyring without seeing them.
+    """
 
     def get(self, name: str) -> Secret | None:
         value = os.environ.get(name)
         return Secret(value, name) if value else None
+
+    def get_version(self, name: str, version: Version) -> Secret | None:
+        """The value of `name` for "current"; CI keeps no other versions."""
+        return self.get(name) if check_version(version) == "current" else None
+
+    def set(self, name: str, value: Secret) -> None:
+        raise _read_only(name)
+
+    def begin_rotation(self, name: str, pending: Secret) -> str:
+        raise _read_only(name)
+
+    def finish_rotation(self, name: str, fingerprint: str | None = None) -> None:
+        raise _read_only(name)
+
+    def cancel_rotation(self, name: str) -> bool:
+        raise _read_only(name)
+
+    def list(self, names: tuple[str, ...] = ()) -> builtins.list[SecretInfo]:
+        """Which of `names` the environment holds, fingerprinted when it can be."""
+        key = os.environ.get("SHIPYARD_FINGERPRINT_KEY")
+        found = []
+        for name in names:
+            value = self.get(name)
+            if value:
+                mark = fingerprints.compute(Secret(key), value) if key else None
+                versions = {"current": VersionInfo(None, mark)}
+                found.append(SecretInfo(name, None, None, versions, False))
+        return found
+
+    def fingerprint(self, value: Secret | str) -> str:
+        """The keyed fingerprint of `value`, with the key from the environment."""
+        key = os.environ.get("SHIPYARD_FINGERPRINT_KEY")
+        if not key:
+            raise ShipyardError(
+                "SHIPYARD_FINGERPRINT_KEY is not set: copy the project's fingerprint "
+                "key from a workstation keyring into the CI secrets to compare values"
+            )
+        return fingerprints.compute(Secret(key), value)
+
+
+def _read_only(name: str) -> ShipyardError:
+    return ShipyardError(
+        f"cannot change secret {name}: SECRET_STORE=env is read-only (CI reads "
+        "secrets from the environment); change it in the CI's secrets, or run "
+        "with SECRET_STORE=keyring on a workstation"
+    )
 
 
 class SandboxStore:
@@ -54,35 +125,28 @@ class SandboxStore:
         return json.loads(self.path.read_text())
 
 
-class KeyringStore:
-    """Secrets in the OS keyring, one service name per project and environment."""
-
-    def __init__(self, project: str, env: str) -> None:
-        self.service = f"shipyard:{project}:{env}"
-
-    def get(self, name: str) -> Secret | None:
-        import keyring
-        from keyring.errors import KeyringError, NoKeyringError
-
-        try:
-            value = keyring.get_password(self.service, name)
-        except NoKeyringError:
-            raise ShipyardError(
-                "no OS keyring is usable here: install and unlock one (e.g. "
-                "gnome-keyring), or set SECRET_STORE=env and pass secrets as "
-                "environment variables"
-            ) from None
-        except KeyringError as problem:
-            raise ShipyardError(f"the OS keyring refused access: {problem}") from None
-        return Secret(value, name) if value else None
-
-
 def open_store(kind: str, project: str, env: str) -> SecretStore:
     """The store named by the SECRET_STORE setting."""
     if kind == "env":
         return EnvStore()
     if kind == "sandbox":
         return SandboxStore(sandbox_dir())
+    return KeyringStore(project, env)
+
+
+def open_versioned_store(kind: str, project: str, env: str) -> VersionedStore:
+    """The store named by SECRET_STORE, for setting and rotating secrets.
+
+    The sandbox's generated values have no versions; in CI (`env`) every
+    change raises a read-only error naming the secret.
+    """
+    if kind == "env":
+        return EnvStore()
+    if kind == "sandbox":
+        raise ShipyardError(
+            "SECRET_STORE=sandbox keeps no versions: set or rotate secrets of "
+            "this environment with SECRET_STORE=keyring"
+        )
     return KeyringStore(project, env)
 
 
