@@ -39,10 +39,12 @@ def console() -> Console:
         from rich.console import Console
 
         stream = sys.stderr if _state["json"] else sys.stdout
+        width = None if stream.isatty() else int(os.environ.get("COLUMNS", "120"))
         _state["console"] = Console(
             file=RedactingStream(stream),  # type: ignore[arg-type]
             highlight=False,
             soft_wrap=True,
+            width=width,
         )
     return _state["console"]
 

@@ -2,13 +2,16 @@
 
 from invoke import Collection
 
-from shipyard.tasks import config_, lock, release, sandbox, steps
+from shipyard.tasks import ci, config_, lock, parity, release, sandbox, steps
 
 namespace = Collection()
 namespace.add_task(config_.config)
 namespace.add_task(release.release)
 namespace.add_task(release.rollback)
 namespace.add_task(release.releases)
+namespace.add_task(parity.parity)
+namespace.add_task(parity.lint)
+namespace.add_collection(ci.ci)
 namespace.add_collection(steps.build)
 namespace.add_collection(steps.push)
 namespace.add_collection(steps.deploy)
