@@ -17,6 +17,7 @@ from typing import Any
 
 from shipyard import settings
 from shipyard.errors import ConfigError
+from shipyard.frontend_config import Frontend, parse_frontend
 from shipyard.paths import project_root
 
 
@@ -47,6 +48,8 @@ class Config:
     values: dict[str, Any]
     sources: dict[str, str]
     app_env: dict[str, str] = field(default_factory=dict)
+    frontend: Frontend | None = None
+    frontend_env: dict[str, str] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -55,10 +58,20 @@ class Config:
     def secret_names(self) -> list[str]:
         """Every secret this environment needs from the store."""
         names = ["KOYEB_TOKEN"]
+        if self.frontend is not None:
+            names.append("NETLIFY_AUTH_TOKEN")
         if self.values.get("REGISTRY_USERNAME"):
             names.append("REGISTRY_PASSWORD")
         names.extend(sorted(set(self.backend.secrets.values())))
         return names
+
+    @property
+    def netlify_site(self) -> str:
+        """The Netlify site id (or name) the frontend deploys to."""
+        if self.frontend is None:
+            raise ConfigError("shipyard.toml has no [frontend] table: add one to "
+                              "build and deploy a frontend")
+        return self.values.get("NETLIFY_SITE_ID") or self.frontend.netlify_site
 
     @property
     def image_repository(self) -> str:
@@ -86,6 +99,11 @@ class Config:
                 "env": dict(sorted(self.app_env.items())),
                 "secrets": dict(sorted(self.backend.secrets.items())),
             },
+            "frontend": None if self.frontend is None else {
+                **self.frontend.describe(self.root),
+                "netlify_site_id": self.netlify_site,
+                "env": dict(sorted(self.frontend_env.items())),
+            },
             "secrets": self.secret_names,
         }
 
@@ -104,10 +122,13 @@ def load(env: str, root: Path | None = None) -> Config:
             f"lists {known}"
         )
     backend = _backend(_table(document, "backend", toml_path), root, toml_path)
+    frontend = parse_frontend(document, root, toml_path)
+    frontend_keys = frontend.env_keys if frontend else ()
 
-    layers = _layers(document, root, env, backend)
+    layers = _layers(document, root, env, (*backend.env_keys, *frontend_keys))
     values, sources = _resolve(layers)
-    app_env = _app_env(layers, backend, env)
+    app_env = _app_env(layers, backend.env_keys, env, "[backend] env")
+    frontend_env = _app_env(layers, frontend_keys, env, "[frontend] env")
     return Config(
         root=root,
         env=env,
@@ -117,6 +138,8 @@ def load(env: str, root: Path | None = None) -> Config:
         values=values,
         sources=sources,
         app_env=app_env,
+        frontend=frontend,
+        frontend_env=frontend_env,
     )
 
 
@@ -176,10 +199,12 @@ def _backend(table: dict, root: Path, path: Path) -> Backend:
 Layer = tuple[str, dict[str, Any]]
 
 
-def _layers(document: dict, root: Path, env: str, backend: Backend) -> list[Layer]:
+def _layers(
+    document: dict, root: Path, env: str, app_keys: tuple[str, ...]
+) -> list[Layer]:
     defaults = document.get("defaults", {})
     env_file = root / "env" / f"{env}.env"
-    known = set(settings.BY_KEY) | set(backend.env_keys)
+    known = set(settings.BY_KEY) | set(app_keys)
     process = {key: os.environ[key] for key in known if key in os.environ}
     return [
         ("shipyard.toml [defaults]", dict(defaults)),
@@ -236,16 +261,19 @@ def _resolve(layers: list[Layer]) -> tuple[dict[str, Any], dict[str, str]]:
     return values, sources
 
 
-def _app_env(layers: list[Layer], backend: Backend, env: str) -> dict[str, str]:
+def _app_env(
+    layers: list[Layer], keys: tuple[str, ...], env: str, where: str
+) -> dict[str, str]:
     merged: dict[str, str] = {}
     for _, layer in layers:
-        for key in backend.env_keys:
+        for key in keys:
             if key in layer:
                 merged[key] = str(layer[key])
-    missing = [key for key in backend.env_keys if key not in merged]
+    missing = [key for key in keys if key not in merged]
     if missing:
+        app = where.split("]")[0].strip("[")
         raise ConfigError(
-            f"env/{env}.env: {missing[0]} is missing: the backend reads it "
-            "(shipyard.toml [backend] env)"
+            f"env/{env}.env: {missing[0]} is missing: the {app} reads it "
+            f"(shipyard.toml {where})"
         )
     return merged

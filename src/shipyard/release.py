@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shipyard import backend_steps, console, git
+from shipyard import backend_steps, console, frontend_steps, git
 from shipyard.config import Config
 from shipyard.errors import ShipyardError
 from shipyard.release_context import ReleaseInputs, close
@@ -17,12 +17,29 @@ def plan_release(config: Config, inputs: ReleaseInputs) -> Plan:
     image = f"{config.image_repository}:{inputs.tag}"
     backend = config.backend
     target = f"Koyeb {backend.koyeb_app}/{backend.koyeb_service}"
+    frontend = config.frontend
+    checked = "secrets, the Koyeb token" + (" and the Netlify site" if frontend
+                                            else "")
     steps = [
-        Step("preflight", f"check engine, registry {config['REGISTRY']}, secrets "
-             f"and the Koyeb token for {config.env}", preflight,
-             changes_world=False),
-        Step("build", f"build {image} from {backend.context.name}/"
-             f"{backend.dockerfile}", backend_steps.build, changes_world=False),
+        Step("preflight", f"check engine, registry {config['REGISTRY']}, {checked} "
+             f"for {config.env}", preflight, changes_world=False),
+    ]
+    if frontend is not None and not config["BACKEND_PUBLIC_URL"]:
+        steps.append(Step(
+            "backend_app", f"make sure Koyeb app {backend.koyeb_app} exists, so the "
+            "frontend is built with its URL", frontend_steps.ensure_backend_app,
+            why_no_undo="an app without services serves nothing and keeps its URL "
+            "for the next release"))
+    build_what = f"build {image} from {backend.context.name}/{backend.dockerfile}"
+    if frontend is None:
+        steps.append(Step("build", build_what, backend_steps.build,
+                          changes_world=False))
+    else:
+        steps.append(Step(
+            "build", f"{build_what}, and at the same time the frontend in "
+            f"{_relative(frontend.folder, config)}/ (`{frontend.build_command}`)",
+            frontend_steps.build_both, changes_world=False))
+    steps += [
         Step("push", f"push {image} to {config['REGISTRY']} and record its digest",
              backend_steps.push,
              why_no_undo="a pushed image is harmless and keeps rollbacks possible"),
@@ -34,8 +51,36 @@ def plan_release(config: Config, inputs: ReleaseInputs) -> Plan:
         Step("smoke_test", f"GET {backend.health_path} on the public URL answers 200",
              backend_steps.smoke_test, changes_world=False),
     ]
+    if frontend is not None:
+        publish = _relative(frontend.publish_folder, config)
+        steps += frontend_release_steps(config, frontend_steps.deploy_frontend,
+                                        f"deploy {publish}/ to")
     return Plan("release", config.env, steps, release_id=inputs.release_id,
                 git_sha=inputs.git_sha)
+
+
+def _relative(path: Any, config: Config) -> str:
+    try:
+        return str(path.relative_to(config.root))
+    except ValueError:
+        return str(path)
+
+
+def frontend_release_steps(config: Config, deploy: Any, verb: str) -> list[Step]:
+    """Deploy the frontend (undone by publishing the previous deploy), then check it."""
+    from shipyard.frontend_smoke import smoke_test_frontend
+
+    frontend = config.frontend
+    assert frontend is not None
+    text = f" showing {frontend.smoke_text!r}" if frontend.smoke_text else ""
+    return [
+        Step("deploy_frontend", f"{verb} Netlify site {config.netlify_site} "
+             "as its production deploy", deploy,
+             undo=frontend_steps.undo_deploy_frontend),
+        Step("smoke_test_frontend", f"the site answers 200{text}; a CORS preflight "
+             f"from its origin to {frontend.api_path} is allowed",
+             smoke_test_frontend, changes_world=False),
+    ]
 
 
 def preflight(ctx: Context) -> Facts:
@@ -54,11 +99,32 @@ def preflight(ctx: Context) -> Facts:
 
     client = koyeb(ctx)
     app = client.find_app(config.backend.koyeb_app)
+    site = _check_netlify_site(ctx) if config.frontend is not None else ""
     console.done(
         f"preflight: engine, registry and secrets ready; Koyeb token accepted "
         f"(app {config.backend.koyeb_app} {'found' if app else 'will be created'})"
+        + (f"; Netlify site {site} found" if site else "")
     )
     return {"koyeb_app_exists": app is not None}
+
+
+def _check_netlify_site(ctx: Context) -> str:
+    """The Netlify site's name and URL; its origin must be one the backend allows."""
+    from shipyard.frontend_smoke import origin_of
+
+    config = ctx.data["config"]
+    site = frontend_steps.netlify(ctx).get_site(config.netlify_site)
+    url = site.get("ssl_url") or site.get("url") or ""
+    shown = f"{site.get('name') or config.netlify_site} ({url})"
+    allowed = config.app_env.get("CORS_ALLOWED_ORIGINS")
+    if url and allowed is not None:
+        origins = [item.strip().rstrip("/") for item in allowed.split(",")]
+        if origin_of(url) not in origins:
+            raise ShipyardError(
+                f"CORS_ALLOWED_ORIGINS in env/{config.env}.env lacks the frontend's "
+                f"origin {origin_of(url)}: add it, or the browser cannot call the API"
+            )
+    return shown
 
 
 def new_inputs(config: Config, *, allow_dirty: bool) -> ReleaseInputs:
@@ -113,6 +179,7 @@ def execute(
                 result = pipeline.resume(plan, journal, ctx, on_event=_show_event)
         finally:
             close(ctx)
+            frontend_steps.close(ctx)
         ledger.record(_ledger_entry(entry, result, inputs.image_ref))
     return result
 
@@ -189,6 +256,7 @@ def _ledger_entry(entry: Any, result: Any, image_ref: str | None = None) -> Any:
 
     facts = result.facts
     push, deploy = facts.get("push", {}), facts.get("deploy", {})
+    site = facts.get("deploy_frontend", {})
     outcome = "succeeded" if result.ok else (
         "rolled_back" if result.outcome == "rolled_back" else "failed"
     )
@@ -199,6 +267,9 @@ def _ledger_entry(entry: Any, result: Any, image_ref: str | None = None) -> Any:
         backend_deployment_id=deploy.get("deployment_id", entry.backend_deployment_id),
         previous_backend_deployment_id=deploy.get(
             "previous_deployment_id", entry.previous_backend_deployment_id),
+        frontend_deploy_id=site.get("deploy_id", entry.frontend_deploy_id),
+        previous_frontend_deploy_id=site.get(
+            "previous_deploy_id", entry.previous_frontend_deploy_id),
     )
     return updated.finished(outcome, notes=result.error or "")
 

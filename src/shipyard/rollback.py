@@ -1,8 +1,9 @@
-"""`inv rollback`: put the backend back on a release recorded in the ledger."""
+"""`inv rollback`: put the backend and the frontend back on a release recorded in
+the ledger."""
 
 from __future__ import annotations
 
-from shipyard import backend_steps, console
+from shipyard import backend_steps, console, frontend_steps
 from shipyard.config import Config
 from shipyard.errors import ShipyardError
 from shipyard.release_context import ReleaseInputs, koyeb
@@ -34,6 +35,13 @@ def choose_target(config: Config, to: str | None):  # type: ignore[no-untyped-de
 
 
 def plan_rollback(config: Config, target) -> Plan:  # type: ignore[no-untyped-def]
+    """Redeploy the target's backend definition, then publish its frontend deploy.
+
+    A target recorded before the project had a frontend leaves the frontend
+    as it is, and the plan says so.
+    """
+    from shipyard.release import frontend_release_steps
+
     backend = config.backend
     steps = [
         Step("deploy", f"redeploy the definition of {target.backend_deployment_id} "
@@ -45,6 +53,13 @@ def plan_rollback(config: Config, target) -> Plan:  # type: ignore[no-untyped-de
         Step("smoke_test", f"GET {backend.health_path} on the public URL answers 200",
              backend_steps.smoke_test, changes_world=False),
     ]
+    if config.frontend is not None and target.frontend_deploy_id:
+        steps += frontend_release_steps(
+            config, frontend_steps.restore_frontend(target.frontend_deploy_id),
+            f"publish again deploy {target.frontend_deploy_id} of")
+    elif config.frontend is not None:
+        console.warn(f"release {target.id} recorded no frontend deploy: the "
+                     "frontend is left as it is")
     return Plan("rollback", config.env, steps, git_sha=target.git_sha)
 
 

@@ -74,6 +74,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BUILD_WHEELS", "bool", "download wheels on the host into the "
             "build context (offline builds)", False),
     Setting("SMOKE_TIMEOUT", "int", "seconds the smoke test may take", 60),
+    Setting("NETLIFY_API_URL", "url", "Netlify API base URL",
+            "https://api.netlify.com/api/v1"),
+    Setting("NETLIFY_SITE_ID", "str", "id of the Netlify site the frontend deploys "
+            "to (default: shipyard.toml [frontend] netlify_site)", ""),
+    Setting("BACKEND_PUBLIC_URL", "url", "the backend URL the frontend calls "
+            "(default: the Koyeb app's domain)", ""),
 )
 
 
@@ -97,6 +103,8 @@ def expected(setting: Setting) -> str:
 SANDBOX_SETTINGS: tuple[Setting, ...] = (
     Setting("SANDBOX_POSTGRES_PORT", "int", "loopback port of the sandbox's "
             "PostgreSQL cluster", 54329),
+    Setting("NETLIFY_SITE_PORT", "int", "loopback port where the Netlify "
+            "stand-in serves the frontend's site", 8610),
 )
 
 SETTINGS = SETTINGS + SANDBOX_SETTINGS

@@ -1,4 +1,5 @@
-"""One sandbox for the release tests: registry, PostgreSQL and the Koyeb stand-in."""
+"""One sandbox for the release tests: registry, PostgreSQL and the Koyeb and Netlify
+stand-ins."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from shipyard.sandbox.processes import free_port
-from tests.release.project import Project, make_project
+from tests.release.project import PORTS, Project, make_project
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def project() -> Iterator[Project]:
     # pytest's private tmp tree.
     root = Path(tempfile.mkdtemp(prefix="shipyard-release-"))
     root.chmod(0o755)
-    ports = {name: free_port() for name in ("registry", "koyeb", "postgres")}
+    ports = {name: free_port() for name in PORTS}
     project = make_project(root, ports)
     started = project.inv("sandbox.up", timeout=900)
     assert started.returncode == 0, started.stdout + started.stderr

@@ -13,7 +13,11 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parents[2]
-COPIED = ["shipyard.toml", "tasks.py", ".gitignore", "env", "examples/backend"]
+COPIED = ["shipyard.toml", "tasks.py", ".gitignore", "env", "examples/backend",
+          "examples/frontend"]
+# Installs and outputs of the example apps: each copy makes its own.
+NOT_COPIED = ("wheels", "__pycache__", "node_modules", ".next", "out")
+PORTS = ("registry", "koyeb", "postgres", "netlify", "site")
 
 
 @dataclass
@@ -75,6 +79,10 @@ class Project:
                     return url
         raise AssertionError("no release has passed its smoke test yet")
 
+    def frontend_url(self) -> str:
+        """Where the sandbox's Netlify stand-in serves the frontend's site."""
+        return f"http://127.0.0.1:{self.env['NETLIFY_SITE_PORT']}"
+
     def info(self) -> dict:
         return httpx.get(self.backend_url() + "/api/info/", timeout=10).json()
 
@@ -85,7 +93,7 @@ def make_project(root: Path, ports: dict[str, int]) -> Project:
         source = REPO / name
         if source.is_dir():
             shutil.copytree(source, root / name,
-                            ignore=shutil.ignore_patterns("wheels", "__pycache__"))
+                            ignore=shutil.ignore_patterns(*NOT_COPIED))
         else:
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, root / name)
@@ -94,6 +102,10 @@ def make_project(root: Path, ports: dict[str, int]) -> Project:
         "REGISTRY": f"127.0.0.1:{ports['registry']}",
         "KOYEB_API_URL": f"http://127.0.0.1:{ports['koyeb']}/v1",
         "SANDBOX_POSTGRES_PORT": str(ports["postgres"]),
+        "NETLIFY_API_URL": f"http://127.0.0.1:{ports['netlify']}/api/v1",
+        "NETLIFY_SITE_PORT": str(ports["site"]),
+        "CORS_ALLOWED_ORIGINS": f"http://127.0.0.1:{ports['site']}",
+        "CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{ports['site']}",
         "DEPLOY_TIMEOUT": "90",
         "SMOKE_TIMEOUT": "30",
     }

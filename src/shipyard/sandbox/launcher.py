@@ -1,9 +1,10 @@
 """`inv sandbox.up/down/status`: start and stop the stand-ins on loopback.
 
 Ports come from the sandbox environment's own settings (REGISTRY,
-KOYEB_API_URL, SANDBOX_POSTGRES_PORT), so the release reaches exactly what
-was started. Throwaway credentials (the Koyeb token, the database password,
-the Django secret key) are generated once and kept in the sandbox store.
+KOYEB_API_URL, SANDBOX_POSTGRES_PORT, NETLIFY_API_URL, NETLIFY_SITE_PORT), so
+the release reaches exactly what was started. Throwaway credentials (the Koyeb
+and Netlify tokens, the database password, the Django secret key) are
+generated once and kept in the sandbox store.
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ def up(config: Config) -> list[Component]:
     console.step("Koyeb stand-in")
     _start_koyeb(config, folder, store)
     _seed_koyeb_secrets(config, store)
+    if config.frontend is not None:
+        from shipyard.sandbox.netlify_launch import start_netlify
+
+        console.step("Netlify stand-in")
+        start_netlify(config, folder, store)
     return status(config)
 
 
@@ -151,10 +157,13 @@ def down(config: Config, *, purge: bool = False) -> None:
     import shutil
     import subprocess
 
+    from shipyard.sandbox.netlify_launch import stop_netlify
     from shipyard.sandbox.postgres import stop_cluster
     from shipyard.sandbox.registry import stop_registry
 
     folder = sandbox_dir(config.root)
+    if stop_netlify(folder):
+        console.done("Netlify stand-in stopped")
     if processes.stop(KOYEB, folder):
         console.done("Koyeb stand-in stopped")
     subprocess.run([sys.executable, "-m", "shipyard.sandbox.koyeb", "--cleanup",
@@ -177,10 +186,19 @@ def status(config: Config) -> list[Component]:
     registry = registry_status(folder / "registry")
     database = cluster_status(folder / "postgres")
     koyeb_pid = processes.pid_of(KOYEB, folder)
-    return [
+    found = [
         Component("registry", registry.running, registry.pid, config["REGISTRY"],
                   registry.detail),
         Component("postgres", database.running, database.pid,
                   f"127.0.0.1:{config['SANDBOX_POSTGRES_PORT']}", database.detail),
         Component(KOYEB, koyeb_pid is not None, koyeb_pid, config["KOYEB_API_URL"]),
     ]
+    if config.frontend is not None:
+        from shipyard.sandbox.netlify_launch import NETLIFY, netlify_pid, site_url
+
+        pid = netlify_pid(folder)
+        found.append(Component(NETLIFY, pid is not None, pid,
+                               config["NETLIFY_API_URL"],
+                               f"site {config.frontend.netlify_site} at "
+                               f"{site_url(config)}"))
+    return found

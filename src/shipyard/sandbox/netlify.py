@@ -1,10 +1,11 @@
 """Shipyard's Netlify stand-in: the file-digest deploy API, served on loopback.
 
 Run as `python -m shipyard.sandbox.netlify --port P --state-dir DIR
---token-file FILE [--site NAME[=ID]]...`. It speaks the part of the API in
-specs/netlify-openapi.yml that Shipyard and netlify-cli use, keeps file
-contents by SHA1, and serves each site's published deploy on a loopback port
-of its own. Failures can be injected through POST /_sandbox/faults.
+--token-file FILE [--site NAME[=ID]]... [--site-port NAME=PORT]...`. It speaks
+the part of the API in specs/netlify-openapi.yml that Shipyard and netlify-cli
+use, keeps file contents by SHA1, and serves each site's published deploy on a
+loopback port of its own (fixed by --site-port, else any free one, kept across
+restarts). Failures can be injected through POST /_sandbox/faults.
 """
 
 from __future__ import annotations
@@ -142,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     ctx = Context(
         store=store, env=EnvStore(store), urls=Urls(args.port), servers=servers
     )
+    ports = _site_ports(args.site_port)
+    with store.edit() as data:
+        for site in data["sites"].values():
+            site["port"] = ports.get(site["name"], site["port"])
     for site in list(store.data["sites"].values()):
         try:
             servers.start(site["id"], site["port"])
@@ -156,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         name, _, site_id = wanted.partition("=")
         known = store.find_site(name) or (site_id and store.find_site(site_id))
         if not known:
-            create_served_site(ctx, name, site_id or None)
+            create_served_site(ctx, name, site_id or None, ports.get(name, 0))
 
     app = create_app(ctx, token, Path(args.log_file) if args.log_file else None)
     server = make_server("127.0.0.1", args.port, app, threaded=True)
@@ -172,6 +177,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _site_ports(wanted: list[str]) -> dict[str, int]:
+    """NAME=PORT pairs of --site-port, as a mapping of site name to port."""
+    ports = {}
+    for pair in wanted:
+        name, _, port = pair.partition("=")
+        if not port.isdigit():
+            raise SystemExit(f"--site-port {pair}: expected NAME=PORT")
+        ports[name] = int(port)
+    return ports
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m shipyard.sandbox.netlify")
     parser.add_argument("--port", type=int, required=True, help="API port on 127.0.0.1")
@@ -183,6 +199,13 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME[=ID]",
         help="create this site unless it exists (repeatable)",
+    )
+    parser.add_argument(
+        "--site-port",
+        action="append",
+        default=[],
+        metavar="NAME=PORT",
+        help="serve site NAME on this loopback port (repeatable; default: any)",
     )
     parser.add_argument("--log-file", help="append one JSON line per API answer here")
     return parser

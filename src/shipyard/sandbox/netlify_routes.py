@@ -207,10 +207,12 @@ def register(app: Flask, ctx: Context) -> None:
         return _upload(store, deploy_id, path.lstrip("/"), body)
 
 
-def create_served_site(ctx: Context, name: str, site_id: str | None = None) -> Record:
-    """A new site with a server of its own on a fresh loopback port."""
+def create_served_site(
+    ctx: Context, name: str, site_id: str | None = None, port: int = 0
+) -> Record:
+    """A new site with a server of its own on loopback `port` (0: a fresh one)."""
     site_id = site_id or str(uuid.uuid4())
-    port = ctx.servers.start(site_id)
+    port = ctx.servers.start(site_id, port)
     return ctx.store.add_site(name, port, site_id)
 
 

@@ -23,7 +23,7 @@ from shipyard.tasks.common import (
 @guarded
 def release(c, env="", dry_run=False, json=False, allow_dirty=False, resume=False,
             abort=False):
-    """Build, push, deploy, verify the backend; roll back on failure."""
+    """Build, push, deploy, verify backend and frontend; roll back on failure."""
     from shipyard import release as flow
     from shipyard.release_context import make_context
 
@@ -40,7 +40,7 @@ def release(c, env="", dry_run=False, json=False, allow_dirty=False, resume=Fals
 
 
 def _pick_up(config, *, abort: bool, json: bool):  # type: ignore[no-untyped-def]
-    from shipyard import pipeline
+    from shipyard import frontend_steps, pipeline
     from shipyard import release as flow
     from shipyard.errors import ShipyardError
     from shipyard.journal import Journal
@@ -70,6 +70,7 @@ def _pick_up(config, *, abort: bool, json: bool):  # type: ignore[no-untyped-def
             result = pipeline.abort(plan, journal, ctx, on_event=flow._show_event)
         finally:
             close(ctx)
+            frontend_steps.close(ctx)
         flow.record_abort(config, inputs.release_id, result)
     finish(result, json, wanted="rolled_back")
 
@@ -79,7 +80,7 @@ def _pick_up(config, *, abort: bool, json: bool):  # type: ignore[no-untyped-def
             "json": JSON_HELP})
 @guarded
 def rollback(c, env="", to="", dry_run=False, json=False):
-    """Put the backend back on a release recorded in the ledger."""
+    """Put the backend and the frontend back on a release recorded in the ledger."""
     from shipyard import release as flow
     from shipyard import rollback as back
     from shipyard.release_context import make_context
@@ -90,7 +91,10 @@ def rollback(c, env="", to="", dry_run=False, json=False):
     if dry_run:
         return show_plan(plan, json)
     inputs = back.inputs_for(target)
-    console.say(f"rolling {env} back to release {target.id} ({target.image_ref})")
+    frontend = (f", Netlify deploy {target.frontend_deploy_id}"
+                if target.frontend_deploy_id else "")
+    console.say(f"rolling {env} back to release {target.id} ({target.image_ref}"
+                f"{frontend})")
     result = flow.execute(config, plan, make_context(config, inputs))
     finish(result, json)
 
@@ -106,9 +110,11 @@ def releases(c, env="", json=False):
     if json:
         return console.emit_json([entry.to_dict() for entry in entries])
     rows = [[e.id, e.outcome, e.image_ref or "", e.backend_deployment_id or "",
-             e.who, e.finished_at or e.started_at] for e in entries]
+             e.frontend_deploy_id or "", e.who, e.finished_at or e.started_at]
+            for e in entries]
     console.table(f"releases of {env}", ["release", "outcome", "image",
-                                         "deployment", "who", "when"], rows)
+                                         "deployment", "frontend deploy", "who",
+                                         "when"], rows)
 
 
 def show_plan(plan, json: bool) -> None:  # type: ignore[no-untyped-def]
@@ -140,6 +146,9 @@ def finish(result, json: bool, wanted: str = "succeeded") -> None:  # type: igno
         url = result.facts.get("smoke_test", {}).get("url")
         if url:
             console.say(f"backend: {url}")
+        site = result.facts.get("smoke_test_frontend", {}).get("frontend_url")
+        if site:
+            console.say(f"frontend: {site}")
     if result.outcome != wanted:
         raise ShipyardError(f"{result.plan} {result.outcome.replace('_', ' ')}: "
                             f"{result.error or 'see above'}")

@@ -1,4 +1,5 @@
-"""`inv build.backend`, `inv push.backend`, `inv deploy.backend`: one release step each."""
+"""`inv build.backend|frontend`, `inv push.backend`, `inv deploy.backend|frontend`:
+one release step each."""
 
 from __future__ import annotations
 
@@ -65,6 +66,45 @@ def deploy_backend(c, env="", image="", json=False):
         console.emit_json(ctx.facts)
 
 
-build = Collection("build", build_backend)
+@task(name="frontend", help={"env": ENV_HELP, "json": JSON_HELP})
+@guarded
+def build_frontend(c, env="", json=False):
+    """npm ci (when the lock changed) and the frontend build, for this env's backend."""
+    from shipyard import frontend_steps
+    from shipyard.release_context import close
+
+    ctx = _context(env, allow_dirty=True)
+    try:
+        facts = frontend_steps.build_frontend(ctx)
+    finally:
+        close(ctx)
+    if json:
+        console.emit_json(facts)
+
+
+@task(name="frontend", help={"env": ENV_HELP, "dir": "publish folder to deploy "
+                             "(default: shipyard.toml [frontend] publish)",
+                             "json": JSON_HELP})
+@guarded
+def deploy_frontend(c, env="", dir="", json=False):
+    """Deploy the built frontend to Netlify, then smoke-test it (page and CORS)."""
+    from shipyard import frontend_steps
+    from shipyard.frontend_smoke import smoke_test_frontend
+    from shipyard.release_context import close
+
+    ctx = _context(env, allow_dirty=True)
+    if dir:
+        ctx.facts["build"] = {"publish_folder": dir}
+    try:
+        ctx.facts["deploy_frontend"] = frontend_steps.deploy_frontend(ctx)
+        ctx.facts["smoke_test_frontend"] = smoke_test_frontend(ctx)
+    finally:
+        close(ctx)
+        frontend_steps.close(ctx)
+    if json:
+        console.emit_json(ctx.facts)
+
+
+build = Collection("build", build_backend, build_frontend)
 push = Collection("push", push_backend)
-deploy = Collection("deploy", deploy_backend)
+deploy = Collection("deploy", deploy_backend, deploy_frontend)

@@ -1,0 +1,158 @@
+"""Releases of the whole example (Django backend and Next.js frontend) through the
+sandbox: real npm and Next.js build, the Koyeb stand-in running the backend, the
+Netlify stand-in serving the static export."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.frontend.conftest import Site
+from tests.release.project import Project
+
+pytestmark = pytest.mark.integration
+
+PAGE = "examples/frontend/app/page.js"
+
+
+def released(project: Project) -> None:
+    result = project.inv("release", "--env=sandbox", timeout=1200)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr
+
+
+def ensure_released(project: Project) -> None:
+    if not (project.root / ".shipyard" / "ledger").exists():
+        released(project)
+
+
+def entry_of(project: Project, sha: str, outcome: str = "succeeded") -> dict:
+    found = [r for r in project.ledger() if r["git_sha"] == sha
+             and r["outcome"] == outcome]
+    assert found, project.ledger()
+    return max(found, key=lambda r: r["started_at"])
+
+
+def scripts_of(page: str, base: str) -> list[str]:
+    return [base + src for src in re.findall(r'<script src="([^"]+)"', page)]
+
+
+def test_release_serves_both_halves_and_the_page_calls_the_backend(
+    project: Project, netlify: Site
+) -> None:
+    sha = project.git("rev-parse", "HEAD")
+
+    released(project)
+
+    page = netlify.page()
+    assert page.status_code == 200
+    assert "Shipyard demo" in page.text
+    backend = project.backend_url()
+    bundles = [httpx.get(url, timeout=10).text
+               for url in scripts_of(page.text, project.frontend_url())]
+    assert any(f"{backend}/api/info/" in js or backend in js for js in bundles)
+    preflight = httpx.options(
+        backend + "/api/info/",
+        headers={"Origin": project.frontend_url(),
+                 "Access-Control-Request-Method": "GET"},
+        timeout=10,
+    )
+    assert preflight.headers["Access-Control-Allow-Origin"] == project.frontend_url()
+    entry = entry_of(project, sha)
+    assert entry["frontend_deploy_id"] == netlify.published_id()
+    assert entry["previous_frontend_deploy_id"] is None
+    assert project.info()["git_sha"] == sha
+
+
+def test_next_build_folder_is_refused_before_any_deploy(
+    project: Project, netlify: Site
+) -> None:
+    ensure_released(project)
+    server_build = project.root / "examples/frontend/.next"
+    assert server_build.is_dir()
+    deploys_before = len(netlify.deploys())
+
+    result = project.inv("deploy.frontend", "--env=sandbox", f"--dir={server_build}")
+
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "has no index.html" in lines[0]
+    assert "Next.js server build" in lines[0]
+    assert "output: 'export'" in lines[0]
+    assert len(netlify.deploys()) == deploys_before
+
+
+def test_single_steps_reuse_the_install_and_the_build_and_send_nothing_new(
+    project: Project, netlify: Site
+) -> None:
+    ensure_released(project)
+    published = netlify.published_id()
+
+    built = project.inv("build.frontend", "--env=sandbox")
+    deployed = project.inv("deploy.frontend", "--env=sandbox")
+
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert "npm ci skipped" in built.stdout
+    assert "reusing out/" in built.stdout
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    assert re.search(r"\b0 of \d+ files sent", deployed.stdout), deployed.stdout
+    assert "CORS preflight" in deployed.stdout
+    assert netlify.published_id() != published
+
+
+def test_deploy_ending_in_error_fails_the_release_and_rolls_back_both_halves(
+    project: Project, netlify: Site
+) -> None:
+    ensure_released(project)
+    serving = project.info()["git_sha"]
+    published = netlify.published_id()
+    project.edit(PAGE, "<h1>Shipyard demo</h1>", "<h1>Shipyard demo, second cut</h1>")
+    project.commit("frontend v2")
+    netlify.faults(error_next_deploy="Failed to process the deploy: asset too big")
+
+    result = project.inv("release", "--env=sandbox", timeout=1200)
+
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "Failed to process the deploy: asset too big" in result.stderr
+    assert "Traceback" not in output
+    assert netlify.published_id() == published
+    assert "second cut" not in netlify.page().text
+    assert project.info()["git_sha"] == serving
+    journal = project.journals()[-1]
+    assert any(r.get("event") == "failed" and r.get("step") == "deploy_frontend"
+               for r in journal)
+    assert any(r.get("event") == "undone" and r.get("step") == "deploy"
+               for r in journal)
+
+
+def test_rollback_puts_both_halves_back_and_the_ledger_records_the_deploys(
+    project: Project, netlify: Site
+) -> None:
+    ensure_released(project)
+    netlify.clear_faults()
+    if "second cut" not in (project.root / PAGE).read_text():
+        project.edit(PAGE, "<h1>Shipyard demo</h1>",
+                     "<h1>Shipyard demo, second cut</h1>")
+        project.commit("frontend v2")
+    published_before = netlify.published_id()
+    released(project)
+    good = sorted((r for r in project.ledger() if r["outcome"] == "succeeded"),
+                  key=lambda r: r["started_at"])
+    current, previous = good[-1], good[-2]
+    assert "second cut" in netlify.page().text
+    assert current["frontend_deploy_id"] == netlify.published_id()
+    assert current["previous_frontend_deploy_id"] == published_before
+
+    result = project.inv("rollback", "--env=sandbox", timeout=900)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert project.info()["git_sha"] == previous["git_sha"]
+    assert netlify.published_id() == previous["frontend_deploy_id"]
+    assert "second cut" not in netlify.page().text
+    rollback = max(project.ledger(), key=lambda r: r["started_at"])
+    assert rollback["outcome"] == "succeeded"
+    assert rollback["frontend_deploy_id"] == previous["frontend_deploy_id"]
+    assert rollback["previous_frontend_deploy_id"] == current["frontend_deploy_id"]
