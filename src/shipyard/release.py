@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from shipyard import backend_steps, console, frontend_steps, git
+from shipyard.backup_steps import backup_step
 from shipyard.config import Config
 from shipyard.errors import ShipyardError
 from shipyard.release_context import ReleaseInputs, close
@@ -43,6 +44,10 @@ def plan_release(config: Config, inputs: ReleaseInputs) -> Plan:
         Step("push", f"push {image} to {config['REGISTRY']} and record its digest",
              backend_steps.push,
              why_no_undo="a pushed image is harmless and keeps rollbacks possible"),
+    ]
+    if not inputs.extra.get("no_backup"):
+        steps.append(backup_step(config))
+    steps += [
         Step("deploy", f"deploy the image by digest to {target}",
              backend_steps.deploy, undo=backend_steps.undo_deploy),
         Step("wait_healthy", f"wait up to {config['DEPLOY_TIMEOUT']} s for the "
@@ -95,6 +100,7 @@ def preflight(ctx: Context) -> Facts:
         raise ShipyardError(problem)
     for name in config.secret_names:
         require(ctx.data["store"], name, config.env)
+    _check_parity(ctx)
     from shipyard.release_context import koyeb
 
     client = koyeb(ctx)
@@ -106,6 +112,21 @@ def preflight(ctx: Context) -> Facts:
         + (f"; Netlify site {site} found" if site else "")
     )
     return {"koyeb_app_exists": app is not None}
+
+
+def _check_parity(ctx: Context) -> None:
+    """Stop on drift between the env files, the manifest and the live providers.
+
+    Differences in the Koyeb service's env are not drift here: the release is
+    about to replace that env.
+    """
+    from shipyard.parity import check_parity, require_no_drift
+
+    config = ctx.data["config"]
+    report = check_parity(config, against=None, live=True, store=ctx.data["store"],
+                          runtime=False)
+    require_no_drift(report, for_release=True)
+    console.done("parity: no drift that blocks a release")
 
 
 def _check_netlify_site(ctx: Context) -> str:
@@ -151,12 +172,14 @@ def execute(
     """Run (or resume) `plan` holding the environment's lock; record the ledger."""
     from shipyard import pipeline
     from shipyard.journal import Journal
-    from shipyard.ledger import FileLedger, Release
-    from shipyard.lock import FileLockStore, held
+    from shipyard.ledger import Release
+    from shipyard.lock import held
+    from shipyard.shared_state import ledger as ledger_of
+    from shipyard.shared_state import lock_store
 
     inputs: ReleaseInputs = ctx.data["inputs"]
-    ledger = FileLedger.for_project(config.root)
-    locks = FileLockStore.for_project(config.root)
+    ledger = ledger_of(config, ctx.data["store"])
+    locks = lock_store(config, ctx.data["store"])
     take_over_dead_lock(locks, config.env, picking_up=picking_up)
     with held(
         locks,
@@ -241,9 +264,9 @@ def record_abort(config: Config, release_id: str, result: Any) -> None:
     """Mark an aborted release in the ledger as rolled back (or failed)."""
     from dataclasses import replace
 
-    from shipyard.ledger import FileLedger
+    from shipyard.shared_state import ledger as ledger_of
 
-    ledger = FileLedger.for_project(config.root)
+    ledger = ledger_of(config)
     entry = ledger.get(config.env, release_id)
     if entry is None:
         return
@@ -270,8 +293,18 @@ def _ledger_entry(entry: Any, result: Any, image_ref: str | None = None) -> Any:
         frontend_deploy_id=site.get("deploy_id", entry.frontend_deploy_id),
         previous_frontend_deploy_id=site.get(
             "previous_deploy_id", entry.previous_frontend_deploy_id),
+        backup_id=facts.get("backup", {}).get("backup_id", entry.backup_id),
     )
-    return updated.finished(outcome, notes=result.error or "")
+    notes = [result.error or ""]
+    if "backup" not in result.facts and result.plan == "release" and (
+        "deploy" in result.facts
+    ):
+        notes.append("no pre-release backup (--no-backup)")
+    restored = facts.get("restore_data", {}).get("restored")
+    if restored:
+        notes.append(f"data restored from backup {restored}; today's data is in "
+                     f"backup {facts.get('safety_backup', {}).get('backup_id')}")
+    return updated.finished(outcome, notes="; ".join(n for n in notes if n))
 
 
 def _show_event(record: dict[str, Any]) -> None:

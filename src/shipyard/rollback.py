@@ -12,9 +12,9 @@ from shipyard.steps import Context, Facts, Plan, Step
 
 def choose_target(config: Config, to: str | None):  # type: ignore[no-untyped-def]
     """The release to go back to: the one named, or the last good one before now."""
-    from shipyard.ledger import FileLedger
+    from shipyard.shared_state import ledger as ledger_of
 
-    ledger = FileLedger.for_project(config.root)
+    ledger = ledger_of(config)
     releases = ledger.list(config.env)
     if to:
         target = ledger.get(config.env, to)
@@ -34,16 +34,20 @@ def choose_target(config: Config, to: str | None):  # type: ignore[no-untyped-de
     return target
 
 
-def plan_rollback(config: Config, target) -> Plan:  # type: ignore[no-untyped-def]
+def plan_rollback(config: Config, target, *, with_data: bool = False) -> Plan:  # type: ignore[no-untyped-def]
     """Redeploy the target's backend definition, then publish its frontend deploy.
 
     A target recorded before the project had a frontend leaves the frontend
     as it is, and the plan says so.
     """
+    from shipyard.backup_steps import data_backup_to_restore, data_steps
     from shipyard.release import frontend_release_steps
 
     backend = config.backend
-    steps = [
+    steps = []
+    if with_data:
+        steps += data_steps(config, data_backup_to_restore(config, target))
+    steps += [
         Step("deploy", f"redeploy the definition of {target.backend_deployment_id} "
              f"({target.image_ref}) to Koyeb {backend.koyeb_app}/"
              f"{backend.koyeb_service}", _restore(target),

@@ -80,6 +80,19 @@ SETTINGS: tuple[Setting, ...] = (
             "to (default: shipyard.toml [frontend] netlify_site)", ""),
     Setting("BACKEND_PUBLIC_URL", "url", "the backend URL the frontend calls "
             "(default: the Koyeb app's domain)", ""),
+    Setting("S3_BUCKET", "str", "bucket holding backups, the release ledger and "
+            "the lock (empty: local files, no backups)", ""),
+    Setting("S3_ENDPOINT_URL", "str", "S3 endpoint (empty: AWS)", ""),
+    Setting("S3_REGION", "str", "S3 region", "us-east-1"),
+    Setting("BACKUP_SSE", "str", "server-side encryption of backups", "",
+            choices=("", "AES256", "aws:kms")),
+    Setting("BACKUP_KEEP_LAST", "int", "backups always kept, newest first", 7),
+    Setting("BACKUP_KEEP_DAILY_DAYS", "int", "days for which one backup a day "
+            "is kept", 14),
+    Setting("BACKUP_KEEP_WEEKLY_WEEKS", "int", "weeks for which one backup a "
+            "week is kept", 8),
+    Setting("PG_BIN_DIR", "str", "folder of pg_dump and pg_restore (empty: the "
+            "newest installed)", ""),
 )
 
 
@@ -105,6 +118,8 @@ SANDBOX_SETTINGS: tuple[Setting, ...] = (
             "PostgreSQL cluster", 54329),
     Setting("NETLIFY_SITE_PORT", "int", "loopback port where the Netlify "
             "stand-in serves the frontend's site", 8610),
+    Setting("SANDBOX_S3_PORT", "int", "loopback port of the sandbox's S3 "
+            "server (moto)", 8604),
 )
 
 SETTINGS = SETTINGS + SANDBOX_SETTINGS

@@ -128,6 +128,10 @@ class Stack:
         return None
 
 
+# Keys every release writes into the backend's env itself: never drift.
+RELEASE_KEYS = ("GIT_SHA", "APP_VERSION")
+
+
 def load_stack(config: Config) -> Stack:
     """The stack of `config`'s environment, read from the same project files."""
     document = read_document(config.root)
@@ -139,6 +143,7 @@ def load_stack(config: Config) -> Stack:
         raise ConfigError(f"{TOML}: [parity] ignore must be a list of key patterns")
     lint = document.get("lint") or {}
     production = tuple(lint.get("production", PRODUCTION_NAMES))
+    ignore = [*RELEASE_KEYS, *ignore]
     return Stack(
         config=config,
         document=document,

@@ -23,7 +23,7 @@ def released(project: Project) -> None:
 
 
 def ensure_released(project: Project) -> None:
-    if not (project.root / ".shipyard" / "ledger").exists():
+    if not project.ledger():
         released(project)
 
 

@@ -17,7 +17,7 @@ COPIED = ["shipyard.toml", "tasks.py", ".gitignore", "env", "examples/backend",
           "examples/frontend"]
 # Installs and outputs of the example apps: each copy makes its own.
 NOT_COPIED = ("wheels", "__pycache__", "node_modules", ".next", "out")
-PORTS = ("registry", "koyeb", "postgres", "netlify", "site")
+PORTS = ("registry", "koyeb", "postgres", "netlify", "site", "s3")
 
 
 @dataclass
@@ -57,12 +57,10 @@ class Project:
         path.write_text(text.replace(old, new))
 
     def ledger(self) -> list[dict]:
-        path = self.root / ".shipyard" / "ledger" / "sandbox.jsonl"
-        latest: dict[str, dict] = {}
-        for line in path.read_text().splitlines():
-            record = json.loads(line)
-            latest[record["id"]] = record
-        return list(latest.values())
+        """The sandbox's releases as `inv releases --json` reports them (S3)."""
+        listed = self.inv("releases", "--env=sandbox", "--json", timeout=60)
+        assert listed.returncode == 0, listed.stderr
+        return json.loads(listed.stdout)
 
     def journals(self) -> list[list[dict]]:
         runs = sorted((self.root / ".shipyard" / "runs").glob("*.jsonl"),
@@ -104,6 +102,8 @@ def make_project(root: Path, ports: dict[str, int]) -> Project:
         "SANDBOX_POSTGRES_PORT": str(ports["postgres"]),
         "NETLIFY_API_URL": f"http://127.0.0.1:{ports['netlify']}/api/v1",
         "NETLIFY_SITE_PORT": str(ports["site"]),
+        "SANDBOX_S3_PORT": str(ports["s3"]),
+        "S3_ENDPOINT_URL": f"http://127.0.0.1:{ports['s3']}",
         "CORS_ALLOWED_ORIGINS": f"http://127.0.0.1:{ports['site']}",
         "CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{ports['site']}",
         "DEPLOY_TIMEOUT": "90",

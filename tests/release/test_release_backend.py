@@ -68,7 +68,7 @@ class Poller:
 def test_app_on_the_wrong_port_fails_and_the_old_version_keeps_serving(
     project: Project,
 ) -> None:
-    if not (project.root / ".shipyard" / "ledger").exists():
+    if not project.ledger():
         released(project)
     serving = project.info()["git_sha"]
     good = project.git("rev-parse", "HEAD")
@@ -154,7 +154,7 @@ def _kill_after_deploy(project: Project) -> str:
 def test_release_killed_mid_deploy_then_picked_up_leaves_one_version_serving(
     project: Project, pick_up: str
 ) -> None:
-    if not (project.root / ".shipyard" / "ledger").exists():
+    if not project.ledger():
         released(project)
     old = project.info()["git_sha"]
     project.edit("examples/backend/requirements.txt", "\n", f"\n# killed {pick_up}\n")

@@ -250,14 +250,21 @@ def table_row_counts(db: Database) -> dict[str, int]:
 
 def create_database(server: Database, name: str) -> Database:
     """Create an empty database on the server of `server` and return it."""
+    import psycopg
     from psycopg import sql
 
     with server.connect(autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(
-                sql.Identifier(name)
+        try:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(
+                    sql.Identifier(name)
+                )
             )
-        )
+        except psycopg.errors.InsufficientPrivilege:
+            raise ShipyardError(
+                f"{server.label} may not create a scratch database: grant its role "
+                "CREATEDB, or name a database to restore into with --scratch-db"
+            ) from None
     return server.with_dbname(name)
 
 

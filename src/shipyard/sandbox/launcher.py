@@ -20,7 +20,7 @@ from shipyard.config import Config
 from shipyard.errors import ShipyardError
 from shipyard.paths import sandbox_dir
 from shipyard.redaction import Secret
-from shipyard.sandbox import processes
+from shipyard.sandbox import processes, s3_launch
 from shipyard.secrets.store import SandboxStore
 
 KOYEB = "koyeb"
@@ -53,6 +53,8 @@ def up(config: Config) -> list[Component]:
     _start_registry(config, folder)
     console.step("PostgreSQL")
     _start_postgres(config, folder, store)
+    console.step("S3")
+    s3_launch.start(config, folder, store)
     console.step("Koyeb stand-in")
     _start_koyeb(config, folder, store)
     _seed_koyeb_secrets(config, store)
@@ -172,6 +174,8 @@ def down(config: Config, *, purge: bool = False) -> None:
         console.done("registry stopped")
     if stop_cluster(folder / "postgres"):
         console.done("PostgreSQL stopped")
+    if s3_launch.stop(folder):
+        console.done("S3 stopped")
     if purge and folder.exists():
         shutil.rmtree(folder)
         console.done(f"removed {folder}")
@@ -193,6 +197,10 @@ def status(config: Config) -> list[Component]:
                   f"127.0.0.1:{config['SANDBOX_POSTGRES_PORT']}", database.detail),
         Component(KOYEB, koyeb_pid is not None, koyeb_pid, config["KOYEB_API_URL"]),
     ]
+    if config["S3_BUCKET"]:
+        running, pid = s3_launch.state(folder)
+        found.append(Component("s3", running, pid, config["S3_ENDPOINT_URL"],
+                               f"bucket {config['S3_BUCKET']}"))
     if config.frontend is not None:
         from shipyard.sandbox.netlify_launch import NETLIFY, netlify_pid, site_url
 

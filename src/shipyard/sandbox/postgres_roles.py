@@ -17,6 +17,9 @@ SCRAM_ITERATIONS = 4096
 def role_and_database_sql(database: str, user: str, password: str) -> str:
     """psql input that makes `user` log in with `password` and own `database`.
 
+    The role may create databases, so `inv backup.verify` can restore into a
+    scratch database of its own.
+
     Safe to run again: a role or database that exists is kept, and the
     password is set anew. It goes to psql's stdin, never its arguments.
     """
@@ -24,7 +27,7 @@ def role_and_database_sql(database: str, user: str, password: str) -> str:
     return (
         f"SELECT format('CREATE ROLE %I', {role}) WHERE NOT EXISTS "
         f"(SELECT FROM pg_roles WHERE rolname = {role})\\gexec\n"
-        f"ALTER ROLE {_identifier(user)} WITH LOGIN "
+        f"ALTER ROLE {_identifier(user)} WITH LOGIN CREATEDB "
         f"PASSWORD {_literal(_scram_verifier(password))};\n"
         f"SELECT format('CREATE DATABASE %I OWNER %I', {name}, {role}) "
         f"WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = {name})\\gexec\n"

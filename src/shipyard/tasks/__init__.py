@@ -2,7 +2,7 @@
 
 from invoke import Collection
 
-from shipyard.tasks import ci, config_, lock, parity, release, sandbox, steps
+from shipyard.tasks import backup, ci, config_, lock, parity, release, sandbox, steps
 
 namespace = Collection()
 namespace.add_task(config_.config)
@@ -12,6 +12,7 @@ namespace.add_task(release.releases)
 namespace.add_task(parity.parity)
 namespace.add_task(parity.lint)
 namespace.add_collection(ci.ci)
+namespace.add_collection(backup.backup)
 namespace.add_collection(steps.build)
 namespace.add_collection(steps.push)
 namespace.add_collection(steps.deploy)

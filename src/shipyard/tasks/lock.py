@@ -12,10 +12,10 @@ from shipyard.tasks.common import ENV_HELP, JSON_HELP, guarded, load_config
 @guarded
 def status(c, env="", json=False):
     """Who holds the environment's lock, since when and why."""
-    from shipyard.lock import FileLockStore
+    from shipyard.shared_state import lock_store
 
     config = load_config(env)
-    info = FileLockStore.for_project(config.root).status(env)
+    info = lock_store(config).status(env)
     if json:
         payload = info.to_dict() if info else None
         if payload:
@@ -31,10 +31,10 @@ def status(c, env="", json=False):
 def release_(c, env="", force=False):
     """Break the environment's lock (needs --force); the audit log names you."""
     from shipyard.errors import ShipyardError
-    from shipyard.lock import FileLockStore
+    from shipyard.shared_state import lock_store
 
     config = load_config(env)
-    store = FileLockStore.for_project(config.root)
+    store = lock_store(config)
     info = store.status(env)
     if info is None:
         console.say(f"{env}: not locked")

@@ -19,10 +19,11 @@ from shipyard.tasks.common import (
     "allow_dirty": "release a tree with uncommitted changes (tagged -dirty)",
     "resume": "finish the newest release of this environment that was cut off",
     "abort": "undo the newest release of this environment that was cut off",
+    "no_backup": "skip the pre-release database backup (recorded in the ledger)",
 })
 @guarded
 def release(c, env="", dry_run=False, json=False, allow_dirty=False, resume=False,
-            abort=False):
+            abort=False, no_backup=False):
     """Build, push, deploy, verify backend and frontend; roll back on failure."""
     from shipyard import release as flow
     from shipyard.release_context import make_context
@@ -31,6 +32,7 @@ def release(c, env="", dry_run=False, json=False, allow_dirty=False, resume=Fals
     if resume or abort:
         return _pick_up(config, abort=abort, json=json)
     inputs = flow.new_inputs(config, allow_dirty=allow_dirty)
+    inputs.extra["no_backup"] = no_backup
     plan = flow.plan_release(config, inputs)
     if dry_run:
         return show_plan(plan, json)
@@ -44,8 +46,9 @@ def _pick_up(config, *, abort: bool, json: bool):  # type: ignore[no-untyped-def
     from shipyard import release as flow
     from shipyard.errors import ShipyardError
     from shipyard.journal import Journal
-    from shipyard.lock import FileLockStore, held
+    from shipyard.lock import held
     from shipyard.release_context import ReleaseInputs, close, make_context
+    from shipyard.shared_state import lock_store
 
     journal = Journal.latest_unfinished(config.env, root=config.root)
     if journal is None:
@@ -56,6 +59,7 @@ def _pick_up(config, *, abort: bool, json: bool):  # type: ignore[no-untyped-def
     tag = image.rsplit(":", 1)[-1] if image else header["git_sha"][:12]
     inputs = ReleaseInputs(git_sha=header["git_sha"], tag=tag,
                            release_id=header["release_id"])
+    inputs.extra["no_backup"] = "backup" not in journal.step_names
     plan = flow.plan_release(config, inputs)
     ctx = make_context(config, inputs)
     console.say(f"{'aborting' if abort else 'resuming'} run {journal.run_id}")
@@ -63,7 +67,7 @@ def _pick_up(config, *, abort: bool, json: bool):  # type: ignore[no-untyped-def
         return finish(
             flow.execute(config, plan, ctx, resume_run=journal, picking_up=True), json
         )
-    locks = FileLockStore.for_project(config.root)
+    locks = lock_store(config, ctx.data["store"])
     flow.take_over_dead_lock(locks, config.env, picking_up=True)
     with held(locks, config.env, f"abort {journal.run_id}"):
         try:
@@ -77,9 +81,14 @@ def _pick_up(config, *, abort: bool, json: bool):  # type: ignore[no-untyped-def
 
 @task(help={"env": ENV_HELP, "to": "release id to go back to (default: the last "
             "good one before the current)", "dry_run": DRY_RUN_HELP,
-            "json": JSON_HELP})
+            "json": JSON_HELP,
+            "with_data": "also restore the database as it was while that release "
+            "served (needs --confirm-data-loss)",
+            "confirm_data_loss": "confirm that data written since then is replaced "
+            "(it is backed up first)"})
 @guarded
-def rollback(c, env="", to="", dry_run=False, json=False):
+def rollback(c, env="", to="", dry_run=False, json=False, with_data=False,
+             confirm_data_loss=False):
     """Put the backend and the frontend back on a release recorded in the ledger."""
     from shipyard import release as flow
     from shipyard import rollback as back
@@ -87,9 +96,16 @@ def rollback(c, env="", to="", dry_run=False, json=False):
 
     config = load_config(env)
     target = back.choose_target(config, to or None)
-    plan = back.plan_rollback(config, target)
+    plan = back.plan_rollback(config, target, with_data=with_data)
     if dry_run:
         return show_plan(plan, json)
+    if with_data and not confirm_data_loss:
+        from shipyard.errors import ShipyardError
+
+        raise ShipyardError(
+            "--with-data replaces the database with an older backup (today's data "
+            "is backed up first): add --confirm-data-loss to go ahead"
+        )
     inputs = back.inputs_for(target)
     frontend = (f", Netlify deploy {target.frontend_deploy_id}"
                 if target.frontend_deploy_id else "")
@@ -103,10 +119,10 @@ def rollback(c, env="", to="", dry_run=False, json=False):
 @guarded
 def releases(c, env="", json=False):
     """List the releases recorded for an environment, newest first."""
-    from shipyard.ledger import FileLedger
+    from shipyard.shared_state import ledger
 
     config = load_config(env)
-    entries = FileLedger.for_project(config.root).list(env)
+    entries = ledger(config).list(env)
     if json:
         return console.emit_json([entry.to_dict() for entry in entries])
     rows = [[e.id, e.outcome, e.image_ref or "", e.backend_deployment_id or "",
