@@ -8,6 +8,7 @@ import json
 import psycopg
 import pytest
 
+from shipyard.secrets.store import SandboxStore
 from tests.release.project import Project
 
 pytestmark = pytest.mark.integration
@@ -15,8 +16,10 @@ pytestmark = pytest.mark.integration
 
 def database_url(project: Project) -> str:
     """The sandbox database's URL, from the sandbox's throwaway secret store."""
-    store = project.root / ".shipyard" / "sandbox" / "secrets.json"
-    return json.loads(store.read_text())["DATABASE_URL"]
+    store = SandboxStore(project.root / ".shipyard" / "sandbox")
+    value = store.get("DATABASE_URL")
+    assert value is not None
+    return value.reveal()
 
 
 def notes(project: Project) -> set[str]:

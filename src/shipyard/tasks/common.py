@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -30,8 +31,31 @@ def guarded(body: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             console.error("interrupted")
             raise Exit(code=130) from None
+        except Exception as problem:
+            if not _from_outside(problem) or os.environ.get("SHIPYARD_DEBUG"):
+                raise
+            console.error(_outside_message(problem))
+            raise Exit(code=1) from None
 
     return wrapper
+
+
+# Libraries whose errors describe the outside world (a refused connection, a
+# bad answer), not a bug of Shipyard: they end a task with one line.
+_OUTSIDE = {"psycopg", "botocore", "boto3", "httpx", "httpcore", "docker",
+            "requests", "urllib3", "keyring", "secretstorage", "jeepney"}
+
+
+def _from_outside(problem: Exception) -> bool:
+    root = type(problem).__module__.split(".")[0]
+    return root in _OUTSIDE or isinstance(problem, ConnectionError | TimeoutError)
+
+
+def _outside_message(problem: Exception) -> str:
+    first = (str(problem).strip().splitlines() or [""])[0]
+    kind = f"{type(problem).__module__.split('.')[0]}.{type(problem).__name__}"
+    return (f"{kind}: {first or 'no detail'} (set SHIPYARD_DEBUG=1 for the "
+            "traceback)")
 
 
 def load_config(env: str | None):  # type: ignore[no-untyped-def]
