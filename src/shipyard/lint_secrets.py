@@ -160,5 +160,6 @@ def undelivered_secrets(stack: Stack) -> list[Finding]:
             "remove it",
         )
         for item in stack.manifest.secrets.values()
-        if not item.targets and not stack.ignored(item.name)
+        if not item.targets and not item.delivered_by_rotation
+        and not stack.ignored(item.name)
     ]

@@ -25,6 +25,12 @@ class ManifestSecret:
     targets: set[str] = field(default_factory=set)
     where: list[str] = field(default_factory=list)
     declared_targets: bool = False
+    kind: str = ""
+
+    @property
+    def delivered_by_rotation(self) -> bool:
+        """A database password goes to the database role itself, not a target."""
+        return self.kind == "database_password"
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,9 @@ def read_manifest(document: dict[str, Any]) -> Manifest:
 
     for name, table in _manifest_tables(document.get("secrets")):
         item = found.setdefault(name, ManifestSecret(name))
-        keys = table.get("env", table.get("as", name))
+        item.kind = str(table.get("kind", ""))
+        # A secret [backend.secrets] already hands to the app keeps those keys.
+        keys = table.get("env", table.get("as", [] if item.app_keys else name))
         for key in [keys] if isinstance(keys, str) else list(keys or []):
             _add(item.app_keys, str(key))
         if "targets" in table:
@@ -85,6 +93,10 @@ def _targets(raw: Any) -> set[str]:
     for entry in raw if isinstance(raw, list) else [raw]:
         text = entry
         if isinstance(entry, dict):
+            named = [kind for kind in TARGETS if entry.get(kind)]
+            if named:
+                kinds.update(named)
+                continue
             text = entry.get("type") or entry.get("kind") or entry.get("target") or ""
         lowered = str(text).lower()
         kinds.update(kind for kind in TARGETS if lowered.startswith(kind))

@@ -227,10 +227,15 @@ def take_over_dead_lock(locks: Any, env: str, *, picking_up: bool) -> None:
     if not match or match["who"] != whoami() or _alive(int(match["pid"])):
         return
     if not picking_up:
+        from shipyard.journal import Journal
+
+        unfinished = Journal.latest_unfinished(env)
+        command = pick_up_command(
+            unfinished.header.get("plan") if unfinished else None, env)
         raise LockHeld(
             f"{env} is locked by pid {match['pid']}, which is gone: its run was cut "
-            f"off; finish it with `inv release --env={env} --resume` or undo it "
-            "with `--abort`"
+            f"off; finish it with `{command} --resume` or undo it with "
+            f"`{command} --abort`"
         )
     locks.break_lock(env, by=f"{whoami()} pid {os.getpid()} picking up a cut-off run")
     console.warn(f"took over the {env} lock of pid {match['pid']}, which is gone")
@@ -254,10 +259,17 @@ def refuse_if_cut_off(config: Config) -> None:
 
     unfinished = Journal.latest_unfinished(config.env, root=config.root)
     if unfinished is not None:
+        command = pick_up_command(unfinished.header.get("plan"), config.env)
         raise ShipyardError(
             f"run {unfinished.run_id} of {config.env} was cut off: finish it with "
-            f"`inv release --env={config.env} --resume` or undo it with `--abort`"
+            f"`{command} --resume` or undo it with `{command} --abort`"
         )
+
+
+def pick_up_command(plan: str | None, env: str) -> str:
+    """The command that resumes or aborts a cut-off run of `plan`."""
+    verb = {"rotate": "rotate", "rollback": "rollback"}.get(plan or "", "release")
+    return f"inv {verb} --env={env}"
 
 
 def record_abort(config: Config, release_id: str, result: Any) -> None:

@@ -64,7 +64,9 @@ def plan_rollback(config: Config, target, *, with_data: bool = False) -> Plan:  
     elif config.frontend is not None:
         console.warn(f"release {target.id} recorded no frontend deploy: the "
                      "frontend is left as it is")
-    return Plan("rollback", config.env, steps, git_sha=target.git_sha)
+    # The journal names the target, so a cut-off rollback can be picked up.
+    return Plan("rollback", config.env, steps, release_id=target.id,
+                git_sha=target.git_sha)
 
 
 def inputs_for(target) -> ReleaseInputs:  # type: ignore[no-untyped-def]

@@ -91,6 +91,9 @@ SETTINGS: tuple[Setting, ...] = (
             "is kept", 14),
     Setting("BACKUP_KEEP_WEEKLY_WEEKS", "int", "weeks for which one backup a "
             "week is kept", 8),
+    Setting("GITHUB_API_URL", "url", "GitHub API base URL", "https://api.github.com"),
+    Setting("GITHUB_REPOSITORY", "str", "owner/repo whose Actions secrets Shipyard "
+            "sets", ""),
     Setting("PG_BIN_DIR", "str", "folder of pg_dump and pg_restore (empty: the "
             "newest installed)", ""),
 )

@@ -47,7 +47,7 @@ def test_release_builds_both_halves_together_and_deploys_the_frontend_last(
     plan = plan_release(load(project), INPUTS)
 
     assert plan.step_names == [
-        "preflight", "backend_app", "build", "push", "deploy", "wait_healthy",
+        "preflight", "backend_app", "build", "push", "backup", "deploy", "wait_healthy",
         "smoke_test", "deploy_frontend", "smoke_test_frontend",
     ]
     described = {item["step"]: item for item in plan.describe()}
@@ -78,7 +78,7 @@ def test_project_without_frontend_releases_the_backend_alone(project: Path) -> N
 
     plan = plan_release(config, INPUTS)
 
-    assert plan.step_names == ["preflight", "build", "push", "deploy",
+    assert plan.step_names == ["preflight", "build", "push", "backup", "deploy",
                                "wait_healthy", "smoke_test"]
     assert "NETLIFY_AUTH_TOKEN" not in config.secret_names
 

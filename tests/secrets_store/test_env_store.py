@@ -52,9 +52,18 @@ def test_ci_fingerprints_match_the_keyring_with_the_copied_key(
     assert listed[0].versions["current"].fingerprint == expected
 
 
-def test_sandbox_store_has_no_versions_to_rotate() -> None:
-    with pytest.raises(ShipyardError, match="SECRET_STORE=sandbox keeps no versions"):
-        open_versioned_store("sandbox", "demo", "sandbox")
+def test_sandbox_store_keeps_versions_in_a_private_file(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("SHIPYARD_SANDBOX_DIR", str(tmp_path))
+    sandbox: Any = open_versioned_store("sandbox", "demo", "sandbox")
+    sandbox.put("TOKEN", Secret("first-throwaway-value"))
+    sandbox.begin_rotation("TOKEN", Secret("second-throwaway-value"))
+    sandbox.finish_rotation("TOKEN")
+
+    assert sandbox.get("TOKEN") == Secret("second-throwaway-value")
+    assert sandbox.get_version("TOKEN", "previous") == Secret("first-throwaway-value")
+    assert (tmp_path / "secrets.json").stat().st_mode & 0o777 == 0o600
 
     store: Any = open_versioned_store("keyring", "demo", "prod")
     assert isinstance(store, KeyringStore) and store.service == "shipyard:demo:prod"

@@ -20,7 +20,7 @@ from shipyard.config import Config
 from shipyard.errors import ShipyardError
 from shipyard.paths import sandbox_dir
 from shipyard.redaction import Secret
-from shipyard.sandbox import processes, s3_launch
+from shipyard.sandbox import github_launch, processes, s3_launch
 from shipyard.secrets.store import SandboxStore
 
 KOYEB = "koyeb"
@@ -63,7 +63,21 @@ def up(config: Config) -> list[Component]:
 
         console.step("Netlify stand-in")
         start_netlify(config, folder, store)
+    if github_launch.configured(config):
+        console.step("GitHub stand-in")
+        github_launch.start_github(config, folder, store)
+    _deliver_manifest(config)
     return status(config)
+
+
+def _deliver_manifest(config: Config) -> None:
+    """Put every manifest secret on its targets, as `inv secrets.push` does."""
+    from shipyard.secrets.commands import Env, push
+
+    console.step("secrets")
+    delivery = push(Env.load(config), dry_run=False)
+    for where in delivery.missing:
+        console.warn(f"not delivered, no value in the sandbox store: {where}")
 
 
 def _port(address: str) -> int:
@@ -89,10 +103,12 @@ def _start_postgres(config: Config, folder: Path, store: SandboxStore) -> None:
 
     port = config["SANDBOX_POSTGRES_PORT"]
     cluster = start_cluster(folder / "postgres", port=port)
-    password = store.get("SANDBOX_DB_PASSWORD") or Secret(
-        secrets.token_urlsafe(24), "SANDBOX_DB_PASSWORD"
+    # The role's password is the store's current one, so a sandbox.up after
+    # `inv rotate` keeps what the rotation set.
+    password = store.get("DATABASE_PASSWORD") or Secret(
+        secrets.token_urlsafe(24), "DATABASE_PASSWORD"
     )
-    store.put("SANDBOX_DB_PASSWORD", password)
+    store.put("DATABASE_PASSWORD", password)
     url = cluster.ensure_database(DATABASE, DATABASE, password)
     store.put("DATABASE_URL", Secret(url, "DATABASE_URL"))
     console.done(f"PostgreSQL on 127.0.0.1:{port}, database {DATABASE}")
@@ -138,9 +154,10 @@ def _seed_koyeb_secrets(config: Config, store: SandboxStore) -> None:
     from shipyard.providers.koyeb_definition import koyeb_secret_name
     from shipyard.secrets.store import require
 
-    for name in sorted(set(config.backend.secrets.values())):
+    names = sorted(set(config.backend.secrets.values()))
+    for name in names:
         if store.get(name) is None:
-            store.put(name, Secret(secrets.token_urlsafe(48), name))
+            store.put(name, _first_value(config, store, name))
     with KoyebClient(config["KOYEB_API_URL"], require(store, "KOYEB_TOKEN",
                                                        "sandbox")) as client:
         for name in sorted(set(config.backend.secrets.values())):
@@ -152,6 +169,18 @@ def _seed_koyeb_secrets(config: Config, store: SandboxStore) -> None:
             else:
                 client.update_secret(existing.id, value)
     console.done("backend secrets delivered to the Koyeb stand-in")
+
+
+def _first_value(config: Config, store: SandboxStore, name: str) -> Secret:
+    """A throwaway first value; the old-keys list of a Django key starts as the key."""
+    from shipyard.secrets.manifest import load_manifest
+
+    parent = load_manifest(config.root).parent_of(name)
+    if parent is not None and parent.fallbacks == name:
+        key = store.get(parent.name) or Secret(secrets.token_urlsafe(48), parent.name)
+        store.put(parent.name, key)
+        return Secret(key.reveal(), name)
+    return Secret(secrets.token_urlsafe(48), name)
 
 
 def down(config: Config, *, purge: bool = False) -> None:
@@ -166,6 +195,8 @@ def down(config: Config, *, purge: bool = False) -> None:
     folder = sandbox_dir(config.root)
     if stop_netlify(folder):
         console.done("Netlify stand-in stopped")
+    if github_launch.stop_github(folder):
+        console.done("GitHub stand-in stopped")
     if processes.stop(KOYEB, folder):
         console.done("Koyeb stand-in stopped")
     subprocess.run([sys.executable, "-m", "shipyard.sandbox.koyeb", "--cleanup",
@@ -197,6 +228,10 @@ def status(config: Config) -> list[Component]:
                   f"127.0.0.1:{config['SANDBOX_POSTGRES_PORT']}", database.detail),
         Component(KOYEB, koyeb_pid is not None, koyeb_pid, config["KOYEB_API_URL"]),
     ]
+    if github_launch.configured(config):
+        pid = github_launch.github_pid(folder)
+        found.append(Component("github", pid is not None, pid, config["GITHUB_API_URL"],
+                               f"repository {config['GITHUB_REPOSITORY']}"))
     if config["S3_BUCKET"]:
         running, pid = s3_launch.state(folder)
         found.append(Component("s3", running, pid, config["S3_ENDPOINT_URL"],

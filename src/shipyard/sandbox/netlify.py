@@ -56,7 +56,10 @@ def create_app(ctx: Context, token: str, log_file: Path | None = None) -> Flask:
                 "method": request.method,
                 "path": request.path,
                 "status": response.status_code,
-                "json": response.get_json(silent=True) if response.is_json else None,
+                # Environment variables may hold secrets: their answers are
+                # not written down.
+                "json": response.get_json(silent=True)
+                if response.is_json and "/env" not in request.path else None,
             }
             with log_lock, log_file.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(entry) + "\n")

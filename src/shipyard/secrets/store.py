@@ -3,15 +3,14 @@
 `keyring` is the OS keyring of a workstation, with versions for rotation
 (keyring_store.py), `env` the process environment (how CI injects secrets;
 read-only), `sandbox` the throwaway values the sandbox generated for its own
-stand-ins (never real credentials).
+stand-ins (never real credentials), with the same versions in a file
+(sandbox_store.py).
 """
 
 from __future__ import annotations
 
 import builtins
-import json
 import os
-from pathlib import Path
 from typing import Protocol
 
 from shipyard.errors import ShipyardError
@@ -19,6 +18,7 @@ from shipyard.paths import sandbox_dir
 from shipyard.redaction import Secret
 from shipyard.secrets import fingerprint as fingerprints
 from shipyard.secrets.keyring_store import KeyringStore
+from shipyard.secrets.sandbox_store import SandboxStore
 from shipyard.secrets.secret_info import (
     SecretInfo,
     Version,
@@ -100,31 +100,6 @@ def _read_only(name: str) -> ShipyardError:
     )
 
 
-class SandboxStore:
-    """The sandbox's generated values, kept beside its other state."""
-
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / "secrets.json"
-
-    def get(self, name: str) -> Secret | None:
-        value = self._read().get(name)
-        return Secret(value, name) if value else None
-
-    def put(self, name: str, value: Secret) -> None:
-        values = self._read()
-        values[name] = value.reveal()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(values, indent=2))
-        os.chmod(temporary, 0o600)
-        temporary.replace(self.path)
-
-    def _read(self) -> dict[str, str]:
-        if not self.path.is_file():
-            return {}
-        return json.loads(self.path.read_text())
-
-
 def open_store(kind: str, project: str, env: str) -> SecretStore:
     """The store named by the SECRET_STORE setting."""
     if kind == "env":
@@ -137,16 +112,14 @@ def open_store(kind: str, project: str, env: str) -> SecretStore:
 def open_versioned_store(kind: str, project: str, env: str) -> VersionedStore:
     """The store named by SECRET_STORE, for setting and rotating secrets.
 
-    The sandbox's generated values have no versions; in CI (`env`) every
-    change raises a read-only error naming the secret.
+    The sandbox's generated values keep versions like the keyring, so a
+    rotation can be rehearsed offline; in CI (`env`) every change raises a
+    read-only error naming the secret.
     """
     if kind == "env":
         return EnvStore()
     if kind == "sandbox":
-        raise ShipyardError(
-            "SECRET_STORE=sandbox keeps no versions: set or rotate secrets of "
-            "this environment with SECRET_STORE=keyring"
-        )
+        return SandboxStore(sandbox_dir())
     return KeyringStore(project, env)
 
 

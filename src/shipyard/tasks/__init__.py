@@ -2,7 +2,18 @@
 
 from invoke import Collection
 
-from shipyard.tasks import backup, ci, config_, lock, parity, release, sandbox, steps
+from shipyard.tasks import (
+    backup,
+    ci,
+    config_,
+    lock,
+    parity,
+    release,
+    rotate,
+    sandbox,
+    secrets,
+    steps,
+)
 
 namespace = Collection()
 namespace.add_task(config_.config)
@@ -13,6 +24,8 @@ namespace.add_task(parity.parity)
 namespace.add_task(parity.lint)
 namespace.add_collection(ci.ci)
 namespace.add_collection(backup.backup)
+namespace.add_task(rotate.rotate)
+namespace.add_collection(secrets.secrets)
 namespace.add_collection(steps.build)
 namespace.add_collection(steps.push)
 namespace.add_collection(steps.deploy)

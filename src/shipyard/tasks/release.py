@@ -41,18 +41,28 @@ def release(c, env="", dry_run=False, json=False, allow_dirty=False, resume=Fals
     finish(result, json)
 
 
-def _pick_up(config, *, abort: bool, json: bool):  # type: ignore[no-untyped-def]
-    from shipyard import frontend_steps, pipeline
+def _cut_off_run(config, plan_name: str):  # type: ignore[no-untyped-def]
+    """The newest unfinished run of `plan_name` in this environment."""
     from shipyard import release as flow
     from shipyard.errors import ShipyardError
     from shipyard.journal import Journal
-    from shipyard.lock import held
-    from shipyard.release_context import ReleaseInputs, close, make_context
-    from shipyard.shared_state import lock_store
 
     journal = Journal.latest_unfinished(config.env, root=config.root)
     if journal is None:
-        raise ShipyardError(f"no cut-off release of {config.env} to pick up")
+        raise ShipyardError(f"no cut-off {plan_name} of {config.env} to pick up")
+    plan = journal.header.get("plan")
+    if plan != plan_name:
+        command = flow.pick_up_command(plan, config.env)
+        raise ShipyardError(f"run {journal.run_id} is a {plan} run: pick it up "
+                            f"with `{command} --resume` or `--abort`")
+    return journal
+
+
+def _pick_up(config, *, abort: bool, json: bool):  # type: ignore[no-untyped-def]
+    from shipyard import release as flow
+    from shipyard.release_context import ReleaseInputs
+
+    journal = _cut_off_run(config, "release")
     header = journal.header
     facts = journal.done_facts()
     image = facts.get("build", {}).get("image", "")
@@ -60,7 +70,18 @@ def _pick_up(config, *, abort: bool, json: bool):  # type: ignore[no-untyped-def
     inputs = ReleaseInputs(git_sha=header["git_sha"], tag=tag,
                            release_id=header["release_id"])
     inputs.extra["no_backup"] = "backup" not in journal.step_names
-    plan = flow.plan_release(config, inputs)
+    _carry_on(config, flow.plan_release(config, inputs), inputs, journal,
+              abort=abort, json=json)
+
+
+def _carry_on(config, plan, inputs, journal, *, abort: bool, json: bool):  # type: ignore[no-untyped-def]
+    """Resume or abort a cut-off run of `plan` from its journal."""
+    from shipyard import frontend_steps, pipeline
+    from shipyard import release as flow
+    from shipyard.lock import held
+    from shipyard.release_context import close, make_context
+    from shipyard.shared_state import lock_store
+
     ctx = make_context(config, inputs)
     console.say(f"{'aborting' if abort else 'resuming'} run {journal.run_id}")
     if not abort:
@@ -85,16 +106,25 @@ def _pick_up(config, *, abort: bool, json: bool):  # type: ignore[no-untyped-def
             "with_data": "also restore the database as it was while that release "
             "served (needs --confirm-data-loss)",
             "confirm_data_loss": "confirm that data written since then is replaced "
-            "(it is backed up first)"})
+            "(it is backed up first)",
+            "resume": "finish this environment's rollback that was cut off",
+            "abort": "undo this environment's rollback that was cut off"})
 @guarded
 def rollback(c, env="", to="", dry_run=False, json=False, with_data=False,
-             confirm_data_loss=False):
+             confirm_data_loss=False, resume=False, abort=False):
     """Put the backend and the frontend back on a release recorded in the ledger."""
     from shipyard import release as flow
     from shipyard import rollback as back
     from shipyard.release_context import make_context
 
     config = load_config(env)
+    if resume or abort:
+        journal = _cut_off_run(config, "rollback")
+        target = back.choose_target(config, journal.header.get("release_id"))
+        plan = back.plan_rollback(config, target,
+                                  with_data="restore_data" in journal.step_names)
+        return _carry_on(config, plan, back.inputs_for(target), journal,
+                         abort=abort, json=json)
     target = back.choose_target(config, to or None)
     plan = back.plan_rollback(config, target, with_data=with_data)
     if dry_run:

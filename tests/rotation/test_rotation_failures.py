@@ -1,0 +1,89 @@
+"""A rotation that fails, or is killed, at any step leaves one consistent working value.
+
+The database password is the secret with the most targets: the role itself,
+GitHub, Netlify, and (through DATABASE_URL) Koyeb and the running backend.
+The set step is made to fail for real (the Koyeb stand-in answers 429 until
+the client gives up); the others through SHIPYARD_FAIL_AT, since nothing
+real fails on cue there.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import httpx
+import pytest
+
+from tests.rotation.world import World, assert_db_consistent, wait_for
+
+pytestmark = pytest.mark.integration
+ROTATE = ("rotate", "--env=sandbox", "--secret=DATABASE_PASSWORD")
+
+
+@pytest.mark.parametrize("step", ["create_pending", "test_pending", "finish"])
+def test_failure_at_a_step_puts_every_target_back_on_current(
+    world: World, step: str
+) -> None:
+    before = assert_db_consistent(world)
+
+    run = world.inv(*ROTATE, env={"SHIPYARD_FAIL_AT": step})
+
+    assert run.returncode != 0
+    assert f"injected failure at {step}" in run.stdout + run.stderr
+    assert assert_db_consistent(world) == before
+
+
+def test_koyeb_refusing_the_new_value_puts_every_target_back(world: World) -> None:
+    before = assert_db_consistent(world)
+    # Six 429s outlast the client's five retries on the first Koyeb request,
+    # which the set step makes after GitHub, Netlify and the role took the value.
+    armed = httpx.post(world.project.env["KOYEB_API_URL"].removesuffix("/v1")
+                       + "/_sandbox/faults",
+                       json={"status": 429, "count": 6, "retry_after": 0}, timeout=10)
+    assert armed.status_code == 200
+
+    run = world.inv(*ROTATE)
+
+    assert run.returncode != 0
+    assert "set_pending" in run.stdout + run.stderr
+    assert "DATABASE_PASSWORD: pending value set on github" in run.stdout
+    assert assert_db_consistent(world) == before
+
+
+def _kill_during_set(world: World) -> None:
+    process = world.start_inv(*ROTATE)
+    wait_for(lambda: ("set_pending", "started") in world.journal_events(), 60,
+             "the set step to start")
+    wait_for(lambda: world.value("DATABASE_PASSWORD", "pending") is not None
+             and world.github_secret("DATABASE_PASSWORD")
+             == world.value("DATABASE_PASSWORD", "pending"), 60,
+             "GitHub to hold the pending value")
+    os.kill(process.pid, signal.SIGKILL)
+    process.communicate(timeout=30)
+
+
+def test_killed_rotation_is_undone_by_abort(world: World) -> None:
+    before = assert_db_consistent(world)
+    _kill_during_set(world)
+
+    refused = world.inv(*ROTATE)
+    assert refused.returncode != 0 and "cut off" in refused.stderr
+
+    aborted = world.inv("rotate", "--env=sandbox", "--abort")
+
+    assert aborted.returncode == 0, aborted.stdout + aborted.stderr
+    assert assert_db_consistent(world) == before
+
+
+def test_killed_rotation_is_finished_by_resume(world: World) -> None:
+    before = assert_db_consistent(world)
+    _kill_during_set(world)
+    pending = world.value("DATABASE_URL", "pending")
+
+    resumed = world.inv("rotate", "--env=sandbox", "--resume")
+
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    after = assert_db_consistent(world)
+    assert after == pending and after != before
+    assert world.value("DATABASE_URL", "previous") == before
