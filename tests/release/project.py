@@ -17,7 +17,7 @@ COPIED = ["shipyard.toml", "tasks.py", ".gitignore", "env", "examples/backend",
           "examples/frontend"]
 # Installs and outputs of the example apps: each copy makes its own.
 NOT_COPIED = ("wheels", "__pycache__", "node_modules", ".next", "out")
-PORTS = ("registry", "koyeb", "postgres", "netlify", "site", "s3")
+PORTS = ("registry", "koyeb", "postgres", "netlify", "site", "s3", "github")
 
 
 @dataclass
@@ -103,6 +103,7 @@ def make_project(root: Path, ports: dict[str, int]) -> Project:
         "NETLIFY_API_URL": f"http://127.0.0.1:{ports['netlify']}/api/v1",
         "NETLIFY_SITE_PORT": str(ports["site"]),
         "SANDBOX_S3_PORT": str(ports["s3"]),
+        "GITHUB_API_URL": f"http://127.0.0.1:{ports['github']}",
         "S3_ENDPOINT_URL": f"http://127.0.0.1:{ports['s3']}",
         "CORS_ALLOWED_ORIGINS": f"http://127.0.0.1:{ports['site']}",
         "CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{ports['site']}",

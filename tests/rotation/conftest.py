@@ -14,8 +14,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import subprocess
-import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -25,11 +23,11 @@ from pathlib import Path
 import pytest
 
 from shipyard.redaction import Secret
-from shipyard.sandbox.processes import free_port, port_open
+from shipyard.sandbox.processes import free_port
 from shipyard.secrets.keyring_store import KeyringStore
 from shipyard.secrets.sandbox_store import SandboxStore
 from tests.release.project import PORTS, make_project
-from tests.rotation.world import GITHUB_ENV, OWNER, REPO, World, wait_for
+from tests.rotation.world import OWNER, REPO, World
 from tests.secrets_store.conftest import private_keyring
 from tests.secrets_store.keyring_session import secret_service_ready
 
@@ -68,7 +66,8 @@ def world(keyring_env: dict[str, str]) -> Iterator[World]:
         up = project.inv("sandbox.up", timeout=900)
         assert up.returncode == 0, up.stdout + up.stderr
         cleanup.callback(project.inv, "sandbox.down", timeout=120)
-        token = _start_github(root, ports["github"], cleanup)
+        # sandbox.up started the GitHub stand-in on GITHUB_API_URL's port.
+        token = (root / ".shipyard/sandbox/github/token").read_text().strip()
         world = World(project, name, f"http://127.0.0.1:{ports['github']}", token)
         _seed_keyring(world, token)
         pushed = world.inv("secrets.push", "--env=sandbox")
@@ -82,9 +81,11 @@ def _prepare(project, name: str, github_port: int, keyring_env: dict) -> None:  
     """Manifest, tasks, keyring store and GitHub settings of the test project."""
     toml = project.root / "shipyard.toml"
     text = toml.read_text().replace('name = "shipyard-demo"', f'name = "{name}"')
-    text = text.replace('DATABASE_URL = "DATABASE_URL"\n', 'DATABASE_URL = "DATABASE_URL"'
-                        '\nSECRET_KEY_FALLBACKS = "DJANGO_SECRET_KEY_FALLBACKS"\n')
-    toml.write_text(text + (HERE / "manifest.toml").read_text())
+    if "SECRET_KEY_FALLBACKS =" not in text:
+        text = text.replace('DATABASE_URL = "DATABASE_URL"\n',
+                            'DATABASE_URL = "DATABASE_URL"\n'
+                            'SECRET_KEY_FALLBACKS = "DJANGO_SECRET_KEY_FALLBACKS"\n')
+    toml.write_text(_without_manifest(text) + (HERE / "manifest.toml").read_text())
     shutil.copy(HERE / "tasks_shim.py", project.root / "tasks.py")
     project.commit("rotation test project")
     project.env.update(keyring_env)
@@ -97,32 +98,15 @@ def _prepare(project, name: str, github_port: int, keyring_env: dict) -> None:  
     )
 
 
-def _start_github(root: Path, port: int, cleanup: ExitStack) -> str:
-    folder = root / ".shipyard" / "sandbox" / "github"
-    folder.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_urlsafe(24)
-    (folder / "token").write_text(token)
-    (folder / "token").chmod(0o600)
-    log = open(folder / "github.log", "ab")  # noqa: SIM115 - closed by cleanup
-    cleanup.callback(log.close)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "shipyard.sandbox.github", "--port", str(port),
-         "--state-dir", str(folder), "--token-file", str(folder / "token"),
-         "--repo", f"{OWNER}/{REPO}:{GITHUB_ENV}"],
-        stdout=log, stderr=log,
-    )
-    cleanup.callback(_stop, process)
-    wait_for(lambda: port_open(port), 30, "the GitHub stand-in")
-    return token
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=5)
+def _without_manifest(text: str) -> str:
+    """The example's shipyard.toml less its own [secrets.*] tables."""
+    kept, skipping = [], False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("["):
+            skipping = line.startswith("[secrets.")
+        if not skipping:
+            kept.append(line)
+    return "".join(kept)
 
 
 def _seed_keyring(world: World, github_token: str) -> None:

@@ -66,7 +66,8 @@ def up(config: Config) -> list[Component]:
     if github_launch.configured(config):
         console.step("GitHub stand-in")
         github_launch.start_github(config, folder, store)
-    _deliver_manifest(config)
+    if config["SECRET_STORE"] == "sandbox":
+        _deliver_manifest(config)
     return status(config)
 
 
