@@ -27,7 +27,7 @@ from shipyard.sandbox.processes import free_port
 from shipyard.secrets.keyring_store import KeyringStore
 from shipyard.secrets.sandbox_store import SandboxStore
 from tests.release.project import PORTS, make_project
-from tests.rotation.world import OWNER, REPO, World
+from tests.rotation.world import OWNER, REPO, World, without_manifest
 from tests.secrets_store.conftest import private_keyring
 from tests.secrets_store.keyring_session import secret_service_ready
 
@@ -85,7 +85,7 @@ def _prepare(project, name: str, github_port: int, keyring_env: dict) -> None:  
         text = text.replace('DATABASE_URL = "DATABASE_URL"\n',
                             'DATABASE_URL = "DATABASE_URL"\n'
                             'SECRET_KEY_FALLBACKS = "DJANGO_SECRET_KEY_FALLBACKS"\n')
-    toml.write_text(_without_manifest(text) + (HERE / "manifest.toml").read_text())
+    toml.write_text(without_manifest(text) + (HERE / "manifest.toml").read_text())
     shutil.copy(HERE / "tasks_shim.py", project.root / "tasks.py")
     project.commit("rotation test project")
     project.env.update(keyring_env)
@@ -96,17 +96,6 @@ def _prepare(project, name: str, github_port: int, keyring_env: dict) -> None:  
         DEPLOY_TIMEOUT="60",
         SMOKE_TIMEOUT="20",
     )
-
-
-def _without_manifest(text: str) -> str:
-    """The example's shipyard.toml less its own [secrets.*] tables."""
-    kept, skipping = [], False
-    for line in text.splitlines(keepends=True):
-        if line.startswith("["):
-            skipping = line.startswith("[secrets.")
-        if not skipping:
-            kept.append(line)
-    return "".join(kept)
 
 
 def _seed_keyring(world: World, github_token: str) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from tests.release.project import PORTS, Project, make_project
 from tests.rotation.conftest import HERE
+from tests.rotation.world import without_manifest
 
 
 @pytest.fixture
@@ -18,7 +19,8 @@ def headless(tmp_path: Path) -> Iterator[Project]:
     root = Path(tempfile.mkdtemp(prefix="shipyard-headless-"))
     project = make_project(root, {name: 1 for name in PORTS})
     toml = root / "shipyard.toml"
-    toml.write_text(toml.read_text() + (HERE / "manifest.toml").read_text())
+    manifest = (HERE / "manifest.toml").read_text()
+    toml.write_text(without_manifest(toml.read_text()) + manifest)
     shutil.copy(HERE / "tasks_shim.py", root / "tasks.py")
     runtime, home = tmp_path / "run", tmp_path / "home"
     runtime.mkdir(mode=0o700)

@@ -193,3 +193,14 @@ def assert_db_consistent(world: World) -> str:
     assert world.logs_in(url)
     assert httpx.get(world.backend_url() + "/health/", timeout=10).status_code == 200
     return url
+
+
+def without_manifest(text: str) -> str:
+    """The example's shipyard.toml less its own [secrets.*] tables."""
+    kept, skipping = [], False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("["):
+            skipping = line.startswith("[secrets.")
+        if not skipping:
+            kept.append(line)
+    return "".join(kept)
