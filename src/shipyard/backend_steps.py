@@ -23,10 +23,9 @@ from shipyard.steps import Context, Facts
 
 def build(ctx: Context) -> Facts:
     """Build the backend image, tagged by git SHA, with OCI labels."""
-    from shipyard.providers.docker_engine import build_image
+    from shipyard.providers.docker_engine import BuildFailed
 
     config, inputs = config_of(ctx), inputs_of(ctx)
-    backend = config.backend
     build_args = {}
     if config["BASE_IMAGE"]:
         build_args["BASE_IMAGE"] = config["BASE_IMAGE"]
@@ -34,7 +33,20 @@ def build(ctx: Context) -> Facts:
         _prepare_offline_build(config)
 
     started = time.monotonic()
-    image = build_image(
+    try:
+        image = _build(config, inputs, build_args)
+    except BuildFailed as failure:
+        console.detail(failure.output)
+        raise
+    console.done(f"built {image.ref} in {time.monotonic() - started:.0f} s")
+    return {"image_id": image.id, "image": image.ref}
+
+
+def _build(config: Any, inputs: Any, build_args: dict[str, str]) -> Any:
+    from shipyard.providers.docker_engine import build_image
+
+    backend = config.backend
+    return build_image(
         backend.context,
         repository=config.image_repository,
         tag=inputs.tag,
@@ -47,8 +59,6 @@ def build(ctx: Context) -> Facts:
         dockerfile=backend.dockerfile,
         on_line=_show_build_line,
     )
-    console.done(f"built {image.ref} in {time.monotonic() - started:.0f} s")
-    return {"image_id": image.id, "image": image.ref}
 
 
 def _prepare_offline_build(config: Any) -> None:
@@ -120,9 +130,10 @@ def deploy(ctx: Context) -> Facts:
     service = client.find_service(app.id, backend.koyeb_service)
     args = (image, env, secret_env, backend.port, backend.health_path)
 
+    pull_secret = _registry_secret(ctx)
     if service is None:
         console.say(f"creating Koyeb service {backend.koyeb_service}")
-        definition = build_definition(*args)
+        definition = _pulling(build_definition(*args), pull_secret)
         service, deployment = client.create_service(
             app.id, backend.koyeb_service, definition
         )
@@ -136,9 +147,33 @@ def deploy(ctx: Context) -> Facts:
         return _deployed(service.id, latest.id, service.active_deployment_id)
     base = latest.definition if latest is not None and latest.definition else None
     definition = with_image(base, *args) if base else build_definition(*args)
+    definition = _pulling(definition, pull_secret)
     deployment = client.deploy(service.id, definition)
     console.say(f"Koyeb deployment {deployment.id} started for {image}")
     return _deployed(service.id, deployment.id, service.active_deployment_id)
+
+
+def _registry_secret(ctx: Context) -> str | None:
+    """Keep Koyeb's REGISTRY secret in step with the store's registry login.
+
+    Only a registry that needs a login (REGISTRY_USERNAME set) gets one; its
+    name is the app's, so each app pulls with its own credentials.
+    """
+    credentials = registry_credentials(ctx)
+    if credentials is None:
+        return None
+    config = config_of(ctx)
+    name = f"{config.backend.koyeb_app}-registry"
+    koyeb(ctx).put_registry_secret(name, config["REGISTRY"], *credentials)
+    return name
+
+
+def _pulling(definition: dict[str, Any], pull_secret: str | None) -> dict[str, Any]:
+    """`definition` set to pull its image with `pull_secret`, when there is one."""
+    if pull_secret:
+        definition["docker"] = {**(definition.get("docker") or {}),
+                                "image_registry_secret": pull_secret}
+    return definition
 
 
 def _deployed(service_id: str, deployment_id: str, previous: str, *,

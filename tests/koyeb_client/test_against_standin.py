@@ -172,3 +172,21 @@ def test_release_then_failed_release_then_rollback(
     assert caught.value.events
     assert latest is not None and latest.id == back.id
     assert back.definition["docker"]["image"] == probe_image
+
+
+def test_registry_secret_is_created_once_then_updated_in_place(
+    standin: RunningStandIn,
+) -> None:
+    name = unique("pull")
+    password = Secret(f"registry-password-{secrets.token_hex(6)}")
+    with KoyebClient(standin.url, standin.token) as koyeb:
+        first = koyeb.put_registry_secret(name, "docker.io", "shipyard", password)
+        again = koyeb.put_registry_secret(name, "registry.example.test", "shipyard",
+                                          Secret("another-registry-password"))
+        listed = [s for s in koyeb.list_secrets() if s.name == name]
+        raw = httpx.get(f"{standin.url}/secrets", timeout=10,
+                        headers={"Authorization": f"Bearer {standin.token.reveal()}"})
+
+    assert first.type == "REGISTRY" and again.id == first.id
+    assert [s.id for s in listed] == [first.id]
+    assert password.reveal() not in raw.text

@@ -54,6 +54,7 @@ __all__ = [
 ]
 
 PRODUCTION_URL = "https://app.koyeb.com/v1"
+DOCKER_HUB = ("docker.io", "index.docker.io", "registry-1.docker.io")
 
 
 class KoyebClient(KoyebAPI):
@@ -246,6 +247,23 @@ class KoyebClient(KoyebAPI):
         """Create a simple secret `name` holding `value`."""
         body = {"name": name, "type": "SIMPLE", "value": value.reveal()}
         reply = self._call("POST", "secrets", f"new secret {name}", json=body)
+        return KoyebSecret.from_api(reply["secret"])
+
+    def put_registry_secret(
+        self, name: str, registry: str, username: str, password: Secret
+    ) -> KoyebSecret:
+        """Create or update the REGISTRY secret Koyeb pulls a private image with."""
+        kind = "docker_hub_registry" if registry in DOCKER_HUB else "private_registry"
+        config = {"username": username, "password": password.reveal()}
+        if kind == "private_registry":
+            config["url"] = registry
+        existing = self.find_secret(name)
+        if existing is None:
+            body = {"name": name, "type": "REGISTRY", kind: config}
+            reply = self._call("POST", "secrets", f"new secret {name}", json=body)
+        else:
+            reply = self._call("PATCH", f"secrets/{existing.id}", f"secret {name}",
+                               json={kind: config}, idempotent=True)
         return KoyebSecret.from_api(reply["secret"])
 
     def update_secret(self, secret_id: str, value: Secret) -> KoyebSecret:
