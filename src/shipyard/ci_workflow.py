@@ -30,6 +30,9 @@ def ci_secret_names(stack: Stack) -> list[str]:
     if stack.frontend is not None:
         names.add("NETLIFY_AUTH_TOKEN")
     names.add("SHIPYARD_FINGERPRINT_KEY")
+    if stack.config["S3_BUCKET"]:
+        # The lock, the ledger and the pre-release backup live in the bucket.
+        names.update({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"})
     for name in names:
         if not _SECRET_NAME.fullmatch(name) or name.upper().startswith("GITHUB_"):
             raise ShipyardError(

@@ -183,15 +183,26 @@ def _backend(table: dict, root: Path, path: Path) -> Backend:
     if not context.is_dir():
         raise ConfigError(f"{path.name}: [backend] context {context.name!r} is not "
                           "a folder of this project")
+    port = _require(table, "port", int, path, "backend")
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"{path.name}: [backend] port must be 1 to 65535, got {port}")
+    health_path = table.get("health_path", "/health/")
+    if not isinstance(health_path, str) or not health_path.startswith("/"):
+        raise ConfigError(f"{path.name}: [backend] health_path must be a path that "
+                          f"starts with /, got {health_path!r}")
+    env_keys = table.get("env", [])
+    if not isinstance(env_keys, list) or not all(isinstance(k, str) for k in env_keys):
+        raise ConfigError(f"{path.name}: [backend] env must be a list of key names, "
+                          'e.g. ["DEBUG", "ALLOWED_HOSTS"]')
     return Backend(
         context=context,
         dockerfile=table.get("dockerfile", "Dockerfile"),
         repository=_require(table, "repository", str, path, "backend"),
         koyeb_app=_require(table, "koyeb_app", str, path, "backend"),
         koyeb_service=_require(table, "koyeb_service", str, path, "backend"),
-        port=_require(table, "port", int, path, "backend"),
-        health_path=table.get("health_path", "/health/"),
-        env_keys=tuple(table.get("env", [])),
+        port=port,
+        health_path=health_path,
+        env_keys=tuple(env_keys),
         secrets=dict(secrets),
     )
 
@@ -229,7 +240,9 @@ def read_env_file(path: Path) -> dict[str, str]:
             raise ConfigError(
                 f"env/{path.name}:{line}: cannot parse {shown!r}: expected KEY=value"
             )
-    values = dotenv_values(stream=io.StringIO(text), interpolate=True)
+    # No ${VAR} expansion: a value must not pull a secret out of the process
+    # environment into a file's setting (and from there into a browser bundle).
+    values = dotenv_values(stream=io.StringIO(text), interpolate=False)
     return {key: value or "" for key, value in values.items()}
 
 

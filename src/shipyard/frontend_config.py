@@ -47,8 +47,7 @@ class Frontend:
 def parse_frontend(document: dict[str, Any], root: Path, path: Path) -> Frontend | None:
     """The `[frontend]` table as a Frontend, or None when the project has none.
 
-    The folder is not required to exist here: it is checked when a build
-    needs it, so `inv config` works on a copy of the configuration alone.
+    The folder must exist, as the backend's build context must.
     """
     table = document.get("frontend")
     if table is None:
@@ -64,8 +63,12 @@ def parse_frontend(document: dict[str, Any], root: Path, path: Path) -> Frontend
             raise ConfigError(f"{path.name}: [frontend] env lists {API_URL_KEY}, "
                               "which Shipyard sets to the backend's URL; remove it")
     api_path = _text(table, "api_path", path, "/api/info/")
+    folder = root / _text(table, "folder", path)
+    if not folder.is_dir():
+        raise ConfigError(f"{path.name}: [frontend] folder {folder.name!r} is not a "
+                          "folder of this project")
     return Frontend(
-        folder=root / _text(table, "folder", path),
+        folder=folder,
         build_command=_text(table, "build_command", path, "npm run build"),
         publish=_text(table, "publish", path, "out"),
         netlify_site=_text(table, "netlify_site", path),

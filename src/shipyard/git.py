@@ -8,7 +8,7 @@ from pathlib import Path
 from shipyard.errors import ShipyardError
 
 
-def _git(root: Path, *args: str) -> str:
+def _git(root: Path, *args: str, strip: bool = True) -> str:
     try:
         done = subprocess.run(
             ["git", *args], cwd=root, capture_output=True, text=True, check=True
@@ -20,7 +20,7 @@ def _git(root: Path, *args: str) -> str:
         raise ShipyardError(
             f"git {' '.join(args)} failed in {root}: {' '.join(reason)}"
         ) from None
-    return done.stdout.strip()
+    return done.stdout.strip() if strip else done.stdout
 
 
 def head_sha(root: Path) -> str:
@@ -35,8 +35,9 @@ def head_sha(root: Path) -> str:
 
 def dirty_paths(root: Path) -> list[str]:
     """Tracked files changed or untracked files present, as `git status` lists them."""
-    lines = _git(root, "status", "--porcelain", "--untracked-files=normal")
-    return [line[3:] for line in lines.splitlines() if line.strip()]
+    listing = _git(root, "status", "--porcelain", "-z", "--untracked-files=normal",
+                   strip=False)
+    return [entry[3:] for entry in listing.split("\0") if len(entry) > 3]
 
 
 def require_clean(root: Path) -> None:

@@ -121,7 +121,13 @@ class Ledger(ABC):
         latest: dict[str, Release] = {}
         first_seen: dict[str, int] = {}
         for position, data in enumerate(self._records(env)):
-            release = Release.from_dict(data)
+            try:
+                release = Release.from_dict(data)
+            except (AttributeError, TypeError, ValueError) as problem:
+                raise ShipyardError(
+                    f"the {env} ledger's record {position + 1} is damaged "
+                    f"({problem}): repair or remove it"
+                ) from None
             latest[release.id] = release
             first_seen.setdefault(release.id, position)
         return sorted(

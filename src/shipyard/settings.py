@@ -19,6 +19,7 @@ class Setting:
     default: Any = None
     required: bool = False
     choices: tuple[str, ...] = ()
+    minimum: int | None = None
 
 
 def _integer(raw: str) -> int:
@@ -67,13 +68,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KOYEB_API_URL", "url", "Koyeb API base URL", "https://app.koyeb.com/v1"),
     Setting("KOYEB_PUBLIC_SCHEME", "str", "scheme of the service's public URL",
             "https", choices=("http", "https")),
-    Setting("DEPLOY_TIMEOUT", "int", "seconds to wait for a deployment", 300),
+    Setting("DEPLOY_TIMEOUT", "int", "seconds to wait for a deployment", 300,
+            minimum=1),
     Setting("SECRET_STORE", "str", "where secrets are read from", "keyring",
             choices=("keyring", "env", "sandbox")),
     Setting("BASE_IMAGE", "str", "base image passed to the backend build", ""),
     Setting("BUILD_WHEELS", "bool", "download wheels on the host into the "
             "build context (offline builds)", False),
-    Setting("SMOKE_TIMEOUT", "int", "seconds the smoke test may take", 60),
+    Setting("SMOKE_TIMEOUT", "int", "seconds the smoke test may take", 60,
+            minimum=1),
     Setting("NETLIFY_API_URL", "url", "Netlify API base URL",
             "https://api.netlify.com/api/v1"),
     Setting("NETLIFY_SITE_ID", "str", "id of the Netlify site the frontend deploys "
@@ -86,11 +89,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("S3_REGION", "str", "S3 region", "us-east-1"),
     Setting("BACKUP_SSE", "str", "server-side encryption of backups", "",
             choices=("", "AES256", "aws:kms")),
-    Setting("BACKUP_KEEP_LAST", "int", "backups always kept, newest first", 7),
+    Setting("BACKUP_KEEP_LAST", "int", "backups always kept, newest first", 7,
+            minimum=1),
     Setting("BACKUP_KEEP_DAILY_DAYS", "int", "days for which one backup a day "
-            "is kept", 14),
+            "is kept", 14, minimum=0),
     Setting("BACKUP_KEEP_WEEKLY_WEEKS", "int", "weeks for which one backup a "
-            "week is kept", 8),
+            "week is kept", 8, minimum=0),
     Setting("GITHUB_API_URL", "url", "GitHub API base URL", "https://api.github.com"),
     Setting("GITHUB_REPOSITORY", "str", "owner/repo whose Actions secrets Shipyard "
             "sets", ""),
@@ -107,6 +111,8 @@ def parse(setting: Setting, raw: Any) -> Any:
     value = PARSERS[setting.kind](raw)
     if setting.choices and value not in setting.choices:
         raise ValueError(raw)
+    if setting.minimum is not None and value < setting.minimum:
+        raise ValueError(raw)
     return value
 
 
@@ -114,6 +120,8 @@ def expected(setting: Setting) -> str:
     """Words for what a setting accepts, for error messages."""
     if setting.choices:
         return "one of " + ", ".join(setting.choices)
+    if setting.minimum is not None:
+        return f"a whole number of at least {setting.minimum}"
     return EXPECTED[setting.kind]
 
 SANDBOX_SETTINGS: tuple[Setting, ...] = (

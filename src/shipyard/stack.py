@@ -75,6 +75,8 @@ class Stack:
 
     def ignored(self, key: str) -> bool:
         """Whether `[parity] ignore` leaves `key` out of every comparison."""
+        if key in RELEASE_KEYS:
+            return True
         return any(fnmatch.fnmatchcase(key, pattern) for pattern in self.ignore)
 
     def backend_url(self) -> EnvValue | None:
@@ -143,7 +145,6 @@ def load_stack(config: Config) -> Stack:
         raise ConfigError(f"{TOML}: [parity] ignore must be a list of key patterns")
     lint = document.get("lint") or {}
     production = tuple(lint.get("production", PRODUCTION_NAMES))
-    ignore = [*RELEASE_KEYS, *ignore]
     return Stack(
         config=config,
         document=document,

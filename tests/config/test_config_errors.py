@@ -20,6 +20,7 @@ def project(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "shipyard.toml", tmp_path / "shipyard.toml")
     shutil.copytree(ROOT / "env", tmp_path / "env")
     (tmp_path / "examples" / "backend").mkdir(parents=True)
+    (tmp_path / "examples" / "frontend").mkdir(parents=True)
     shutil.copy(ROOT / "tasks.py", tmp_path / "tasks.py")
     return tmp_path
 
@@ -116,3 +117,45 @@ def test_config_masks_secret_values(project: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert sentinel not in result.stdout + result.stderr
     assert "KOYEB_TOKEN" in result.stdout
+
+
+def test_a_negative_timeout_is_refused_with_the_least_allowed(project: Path) -> None:
+    env_file = project / "env" / "prod.env"
+    env_file.write_text(env_file.read_text() + "DEPLOY_TIMEOUT=-5\n")
+    result = inv(project, "config", "--env=prod")
+    assert_one_line_error(result, "env/prod.env", "DEPLOY_TIMEOUT", "at least 1")
+
+
+def test_backend_env_written_as_text_is_refused(project: Path) -> None:
+    toml = project / "shipyard.toml"
+    toml.write_text(toml.read_text().replace(
+        'env = ["DEBUG", "ALLOWED_HOSTS", "CORS_ALLOWED_ORIGINS", '
+        '"CSRF_TRUSTED_ORIGINS"]', 'env = "DEBUG"'))
+    result = inv(project, "config", "--env=prod")
+    assert_one_line_error(result, "shipyard.toml", "[backend] env", "list")
+
+
+def test_a_missing_frontend_folder_is_named(project: Path) -> None:
+    (project / "examples" / "frontend").rmdir()
+    result = inv(project, "config", "--env=prod")
+    assert_one_line_error(result, "[frontend] folder", "frontend")
+
+
+def test_env_files_do_not_expand_process_variables(project: Path) -> None:
+    env_file = project / "env" / "prod.env"
+    env_file.write_text(env_file.read_text() + "ALLOWED_HOSTS=${LEAKED}\n")
+    result = inv(project, "config", "--env=prod", "--json", LEAKED="from-process")
+    assert result.returncode == 0, result.stderr
+    backend_env = json.loads(result.stdout)["backend"]["env"]
+    assert backend_env["ALLOWED_HOSTS"] == "${LEAKED}"
+
+
+@pytest.mark.parametrize("flags", [["--resume", "--dry-run"],
+                                   ["--abort", "--dry-run"],
+                                   ["--resume", "--abort"]])
+def test_picking_up_a_cut_off_run_refuses_ambiguous_flags(
+    project: Path, flags: list[str]
+) -> None:
+    result = inv(project, "release", "--env=prod", *flags)
+    assert_one_line_error(result, "--")
+    assert not (project / ".shipyard").exists()

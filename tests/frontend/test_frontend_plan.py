@@ -29,6 +29,7 @@ def project(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "shipyard.toml", tmp_path / "shipyard.toml")
     shutil.copytree(ROOT / "env", tmp_path / "env")
     (tmp_path / "examples" / "backend").mkdir(parents=True)
+    (tmp_path / "examples" / "frontend").mkdir(parents=True)
     return tmp_path
 
 

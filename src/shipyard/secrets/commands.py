@@ -60,6 +60,9 @@ def read_value(name: str, *, from_stdin: bool) -> Secret:
     if from_stdin:
         text = sys.stdin.read().rstrip("\r\n")
     else:
+        if not sys.stdin.isatty():
+            raise ShipyardError(f"no terminal to type {name} at: pipe the value in "
+                                "with --from-stdin")
         text = getpass.getpass(f"value of {name} (not shown): ")
     if not text:
         raise ShipyardError(f"no value given for {name}: nothing was changed")

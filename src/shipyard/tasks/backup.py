@@ -116,10 +116,11 @@ def verify(c, env="", id="", json=False, scratch_db=""):
         raise ShipyardError(f"backup {id} failed verification: {result.detail}")
 
 
-@task(help={"env": ENV_HELP, "dry_run": "show what would be deleted (default)",
-            "apply": "really delete what the retention policy does not keep"})
+@task(help={"env": ENV_HELP,
+            "apply": "really delete what the retention policy does not keep "
+            "(without it, only the plan is shown)"})
 @guarded
-def prune(c, env="", dry_run=True, apply=False):
+def prune(c, env="", apply=False):
     """Apply retention: newest N, dailies and weeklies; never the newest verified."""
     from shipyard.retention import prune as run_prune
 

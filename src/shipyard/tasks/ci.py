@@ -37,7 +37,9 @@ def workflow(c, env="prod", output=".github/workflows/release.yml", check=False)
         console.done(f"{output} is up to date")
         return
     written = write_workflow(stack, Path(output))
-    console.done(f"wrote {written.relative_to(stack.root)}: releases {env} on pushes")
+    shown = (written.relative_to(stack.root) if written.is_relative_to(stack.root)
+             else written)
+    console.done(f"wrote {shown}: releases {env} on pushes")
 
 
 ci = Collection("ci")

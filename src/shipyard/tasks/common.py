@@ -52,10 +52,24 @@ def _from_outside(problem: Exception) -> bool:
 
 
 def _outside_message(problem: Exception) -> str:
+    if type(problem).__name__ == "NoCredentialsError":
+        return ("no AWS credentials for the S3 bucket: set the AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY secrets (`inv secrets.set`, or environment "
+                "variables in CI)")
     first = (str(problem).strip().splitlines() or [""])[0]
     kind = f"{type(problem).__module__.split('.')[0]}.{type(problem).__name__}"
     return (f"{kind}: {first or 'no detail'} (set SHIPYARD_DEBUG=1 for the "
             "traceback)")
+
+
+def check_pick_up(*, resume: bool, abort: bool, dry_run: bool) -> None:
+    """Refuse flag combinations whose meaning would be a guess."""
+    if resume and abort:
+        raise ShipyardError("--resume finishes a cut-off run and --abort undoes it: "
+                            "pass one of them")
+    if (resume or abort) and dry_run:
+        raise ShipyardError("--dry-run cannot preview a cut-off run: look at its "
+                            "journal in .shipyard/runs/, then --resume or --abort")
 
 
 def load_config(env: str | None):  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from shipyard.tasks.common import (
     DRY_RUN_HELP,
     ENV_HELP,
     JSON_HELP,
+    check_pick_up,
     guarded,
     load_config,
 )
@@ -28,6 +29,7 @@ def release(c, env="", dry_run=False, json=False, allow_dirty=False, resume=Fals
     from shipyard import release as flow
     from shipyard.release_context import make_context
 
+    check_pick_up(resume=resume, abort=abort, dry_run=dry_run)
     config = load_config(env)
     if resume or abort:
         return _pick_up(config, abort=abort, json=json)
@@ -117,6 +119,12 @@ def rollback(c, env="", to="", dry_run=False, json=False, with_data=False,
     from shipyard import rollback as back
     from shipyard.release_context import make_context
 
+    check_pick_up(resume=resume, abort=abort, dry_run=dry_run)
+    if (resume or abort) and (to or with_data):
+        from shipyard.errors import ShipyardError
+
+        raise ShipyardError("a cut-off rollback goes on with its own target: drop "
+                            "--to and --with-data when you --resume or --abort")
     config = load_config(env)
     if resume or abort:
         journal = _cut_off_run(config, "rollback")

@@ -9,6 +9,7 @@ from shipyard.tasks.common import (
     DRY_RUN_HELP,
     ENV_HELP,
     JSON_HELP,
+    check_pick_up,
     guarded,
     load_config,
 )
@@ -31,6 +32,7 @@ def rotate(c, env="", secret="", due=False, from_stdin=False, resume=False,
     from shipyard.secrets.commands import Env, read_value
     from shipyard.tasks.release import finish, show_plan
 
+    check_pick_up(resume=resume, abort=abort, dry_run=dry_run)
     config = load_config(env)
     target = Env.load(config)
     if resume or abort:
