@@ -31,7 +31,8 @@ def plan_release(config: Config, inputs: ReleaseInputs) -> Plan:
             "frontend is built with its URL", frontend_steps.ensure_backend_app,
             why_no_undo="an app without services serves nothing and keeps its URL "
             "for the next release"))
-    build_what = f"build {image} from {backend.context.name}/{backend.dockerfile}"
+    dockerfile = _relative(backend.context / backend.dockerfile, config)
+    build_what = f"build {image} from {dockerfile}"
     if frontend is None:
         steps.append(Step("build", build_what, backend_steps.build,
                           changes_world=False))

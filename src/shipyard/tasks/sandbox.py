@@ -19,7 +19,8 @@ def _show(components, json: bool) -> None:  # type: ignore[no-untyped-def]
 @task(help={"json": JSON_HELP})
 @guarded
 def up(c, json=False):
-    """Start the registry, PostgreSQL and the Koyeb stand-in on loopback."""
+    """Start the registry, PostgreSQL, S3 and the Koyeb, Netlify and GitHub
+    stand-ins on loopback."""
     from shipyard.sandbox import launcher
 
     _show(launcher.up(load_config("sandbox")), json)

@@ -27,8 +27,18 @@ def set_(c, name, env="", from_stdin=False):
     """Store a secret's value (typed without echo, or from stdin) in the store."""
     from shipyard.secrets.commands import read_value, set_secret
 
+    _check_name(name, "set")
     target = _env(env)
     set_secret(target, name, read_value(name, from_stdin=from_stdin))
+
+
+def _check_name(name: str, verb: str) -> None:
+    """A flag where the secret's name belongs (`--help` among them) is a mistake."""
+    from shipyard.errors import ShipyardError
+
+    if name.startswith("-"):
+        raise ShipyardError(f"name the secret first: `inv secrets.{verb} NAME "
+                            f"--env=ENV` (help: `inv --help secrets.{verb}`)")
 
 
 @task(name="list", help={"env": ENV_HELP, "json": JSON_HELP})
@@ -102,6 +112,7 @@ def show(c, name, env="", reveal=False, version="current"):
 
     from shipyard.secrets.commands import show as reveal_value
 
+    _check_name(name, "show")
     value = reveal_value(_env(env), name, reveal=reveal, version=version)
     # The one output meant to show a secret: written past the redacting console.
     sys.__stdout__.write(value + "\n")
