@@ -15,7 +15,7 @@ from shipyard.s3_state import S3LockStore
 
 def main() -> None:
     endpoint, bucket, env, holder, start_at = sys.argv[1:6]
-    s3 = s3_client(endpoint, "us-east-1", Secret("sandbox"), Secret("sandbox-secret"))
+    s3 = s3_client(endpoint, "us-east-1", Secret("sandbox-access-key-id"), Secret("sandbox-secret-access-key"))
     store = S3LockStore(s3, bucket, "shipyard")
     s3.head_bucket(Bucket=bucket)
     time.sleep(max(0.0, float(start_at) - time.time()))

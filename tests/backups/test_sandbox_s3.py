@@ -21,8 +21,8 @@ def test_sandbox_s3_is_reused_while_running_and_gone_after_stop(tmp_path: Path) 
         client = s3_client(
             server.endpoint_url,
             "us-east-1",
-            Secret("sandbox"),
-            Secret("sandbox-secret"),
+            Secret(sandbox_s3.ACCESS_KEY),
+            Secret(sandbox_s3.SECRET_KEY),
         )
         ensure_bucket(client, "sandbox-backups")
         ensure_bucket(client, "sandbox-backups")

@@ -32,6 +32,16 @@ from shipyard.sandbox.netlify_state import Store
 from shipyard.sandbox.netlify_views import Urls
 
 
+def _masked(body: Any) -> Any:
+    """`body` with every environment variable's `value` replaced by a mask."""
+    if isinstance(body, list):
+        return [_masked(item) for item in body]
+    if isinstance(body, dict):
+        return {key: "****" if key == "value" and isinstance(item, str)
+                else _masked(item) for key, item in body.items()}
+    return body
+
+
 def create_app(ctx: Context, token: str, log_file: Path | None = None) -> Flask:
     """The stand-in's API app: auth, rate-limit fault, routes and request log."""
     app = Flask("netlify-sandbox")
@@ -56,10 +66,10 @@ def create_app(ctx: Context, token: str, log_file: Path | None = None) -> Flask:
                 "method": request.method,
                 "path": request.path,
                 "status": response.status_code,
-                # Environment variables may hold secrets: their answers are
-                # not written down.
-                "json": response.get_json(silent=True)
-                if response.is_json and "/env" not in request.path else None,
+                # Environment variables may hold secrets: their values are
+                # masked in the log, their shape kept.
+                "json": _masked(response.get_json(silent=True))
+                if response.is_json else None,
             }
             with log_lock, log_file.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(entry) + "\n")
