@@ -265,13 +265,22 @@ def wait_healthy(ctx: Context) -> Facts:
 
 def smoke_test(ctx: Context) -> Facts:
     """GET the health endpoint at the service's public URL until it answers 200."""
+    base, url = wait_for_health(config_of(ctx), koyeb(ctx))
+    console.done(f"smoke test: GET {url} → 200")
+    return {"url": base, "health_url": url, "status": 200}
+
+
+def wait_for_health(config: Any, client: Any) -> tuple[str, str]:
+    """(public URL, health URL) once the backend's health path answers 200.
+
+    Polls for SMOKE_TIMEOUT seconds; a backend that never answers 200 is a
+    one-line error naming the URL and the last answer.
+    """
     import httpx
 
-    config = config_of(ctx)
-    client = koyeb(ctx)
     app = client.find_app(config.backend.koyeb_app)
     if app is None:
-        raise ShipyardError(f"Koyeb app {config.backend.koyeb_app} vanished mid-release")
+        raise ShipyardError(f"Koyeb app {config.backend.koyeb_app} is gone")
     base = client.public_url(app, "/", config["KOYEB_PUBLIC_SCHEME"]).rstrip("/")
     url = base + config.backend.health_path
     deadline = time.monotonic() + config["SMOKE_TIMEOUT"]
@@ -280,12 +289,11 @@ def smoke_test(ctx: Context) -> Facts:
         try:
             answer = httpx.get(url, timeout=5.0)
             if answer.status_code == 200:
-                console.done(f"smoke test: GET {url} → 200")
-                return {"url": base, "health_url": url, "status": 200}
+                return base, url
             last = f"HTTP {answer.status_code}"
         except httpx.HTTPError as problem:
             last = type(problem).__name__
         time.sleep(1.0)
     raise ShipyardError(
-        f"smoke test failed: GET {url} gave {last} for {config['SMOKE_TIMEOUT']} s"
+        f"health check failed: GET {url} gave {last} for {config['SMOKE_TIMEOUT']} s"
     )

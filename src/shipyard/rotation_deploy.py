@@ -7,7 +7,6 @@ value: same image, same settings, the secrets' values of this moment.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from shipyard import console
@@ -44,22 +43,6 @@ def redeploy(config: Config, client: Any, service: Any) -> str:
 
 def check_health(config: Config, client: Any) -> str:
     """GET the backend's health path on its public URL until 200; the URL."""
-    import httpx
+    from shipyard.backend_steps import wait_for_health
 
-    app = client.find_app(config.backend.koyeb_app)
-    if app is None:
-        raise ShipyardError(f"Koyeb app {config.backend.koyeb_app} is gone")
-    base = client.public_url(app, "/", config["KOYEB_PUBLIC_SCHEME"]).rstrip("/")
-    url = base + config.backend.health_path
-    deadline = time.monotonic() + config["SMOKE_TIMEOUT"]
-    last = "no answer"
-    while time.monotonic() < deadline:
-        try:
-            answer = httpx.get(url, timeout=5.0)
-            if answer.status_code == 200:
-                return url
-            last = f"HTTP {answer.status_code}"
-        except httpx.HTTPError as problem:
-            last = type(problem).__name__
-        time.sleep(1.0)
-    raise ShipyardError(f"the backend's health check GET {url} gave {last}")
+    return wait_for_health(config, client)[1]

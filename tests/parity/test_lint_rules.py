@@ -252,7 +252,7 @@ def test_version_tag_without_digest_in_production_is_a_warning(
 def test_committed_env_file_with_a_secret_looking_value_is_an_error(
     project: Project,
 ) -> None:
-    token = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+    token = "sk_live_" + "shipyardFixture0Not4Real9x"
     project.append("env/staging.env", f"STRIPE_API_KEY={token}\n")
     project.git_add()
 
