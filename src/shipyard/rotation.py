@@ -27,9 +27,10 @@ def plan_rotation(config: Config, spec: SecretSpec) -> Plan:
     from shipyard.rotation_steps import steps
 
     if not spec.rotatable:
+        parent = spec.derived_from or "the secret that makes it"
         raise ShipyardError(
-            f"{spec.name} is derived: rotate the secret that makes it "
-            f"(`inv rotate --secret=... --env={config.env}`)"
+            f"{spec.name} is derived from {parent}: rotate that one "
+            f"(`inv rotate --secret={parent} --env={config.env}`)"
         )
     check_readers(config, spec)
     return Plan(PLAN, config.env, steps(spec.readers, spec.name),

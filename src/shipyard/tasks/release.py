@@ -136,7 +136,11 @@ def rollback(c, env="", to="", dry_run=False, json=False, with_data=False,
     target = back.choose_target(config, to or None)
     plan = back.plan_rollback(config, target, with_data=with_data)
     if dry_run:
-        return show_plan(plan, json)
+        show_plan(plan, json)
+        if with_data and not confirm_data_loss:
+            console.warn("to run it, add --confirm-data-loss: the database is "
+                         "replaced (today's data is backed up first)")
+        return None
     if with_data and not confirm_data_loss:
         from shipyard.errors import ShipyardError
 
