@@ -206,3 +206,16 @@ def test_summary_file_gets_a_markdown_table_of_the_drift(project: Project) -> No
     assert text.startswith("### Parity of prod")
     assert "| FEATURE_BETA | extra |" in text
     assert "drift finding" in ran.err or "drift" in ran.out
+
+
+def test_strict_turns_a_source_that_was_not_read_into_a_failure(
+    project: Project,
+) -> None:
+    (project.root / ".env").unlink()
+
+    lenient = project.inv("parity", "--env=prod", "--no-live")
+    strict = project.inv("parity", "--env=prod", "--no-live", "--strict")
+
+    assert lenient.code == 0, lenient.out + lenient.err
+    assert strict.code == DRIFT
+    assert "not checked: local" in strict.err

@@ -28,11 +28,13 @@ def _append(path: str, text: str) -> None:
         "environment's name, or none",
         "live": "read the providers' live settings (--no-live: files and store only)",
         "notes": "also list values that differ between environments (not drift)",
+        "strict": "a source that could not be read counts as drift (for CI gates)",
     }
 )
 @guarded
 def parity(
-    c, env="", against="local", live=True, json=False, summary_file="", notes=False
+    c, env="", against="local", live=True, json=False, summary_file="", notes=False,
+    strict=False,
 ):
     """Compare local env, env files, the secrets manifest and live settings."""
     from shipyard import console, parity_render
@@ -48,6 +50,12 @@ def parity(
     if summary_file:
         _append(summary_file, parity_render.markdown(report))
     require_no_drift(report)
+    if strict and report.unchecked:
+        from shipyard.parity import ParityDrift
+
+        sources = ", ".join(u.source for u in report.unchecked)
+        raise ParityDrift(f"parity of {env} is incomplete under --strict: not "
+                          f"checked: {sources} (see the reasons above)")
 
 
 @task(help={"env": ENV_HELP, "json": JSON_HELP, "summary_file": SUMMARY_HELP})
