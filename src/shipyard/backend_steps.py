@@ -140,17 +140,34 @@ def deploy(ctx: Context) -> Facts:
         return _deployed(service.id, deployment.id, "", created=True)
 
     latest = client.latest_deployment(service.id)
+    before = _serving_before(ctx, service, latest, image)
     if latest is not None and latest.image == image and latest.id != (
         service.active_deployment_id
     ):
         console.say(f"deployment {latest.id} of {image} is already under way")
-        return _deployed(service.id, latest.id, service.active_deployment_id)
+        return _deployed(service.id, latest.id, before)
     base = latest.definition if latest is not None and latest.definition else None
     definition = with_image(base, *args) if base else build_definition(*args)
     definition = _pulling(definition, pull_secret)
     deployment = client.deploy(service.id, definition)
     console.say(f"Koyeb deployment {deployment.id} started for {image}")
-    return _deployed(service.id, deployment.id, service.active_deployment_id)
+    return _deployed(service.id, deployment.id, before)
+
+
+def _serving_before(ctx: Context, service: Any, latest: Any, image: str) -> str:
+    """The deployment to go back to: the one serving before this release.
+
+    That is the active one, unless a run of this release that was cut off
+    already made its own deployment active; then it is the one preflight saw.
+    """
+    active = service.active_deployment_id or ""
+    seen = ctx.facts.get("preflight", {}).get("backend_deployment_id")
+    ours = latest is not None and latest.id == active and latest.image == image
+    if seen and active != seen and ours:
+        console.say(f"deployment {active} comes from this release's cut-off run; "
+                    f"going back means {seen}, which served before it")
+        return seen
+    return active
 
 
 def _registry_secret(ctx: Context) -> str | None:
@@ -210,8 +227,16 @@ def _backend_env(ctx: Context) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def undo_deploy(ctx: Context, facts: Facts) -> None:
-    """Put the previous deployment back serving, or remove a service this run made."""
+    """Put the previous deployment back serving, or remove a service this run made.
+
+    With no facts (the step was cut off before it could record any), what
+    preflight saw serving is put back.
+    """
     client = koyeb(ctx)
+    facts = facts or _facts_from_preflight(ctx, client)
+    if not facts:
+        console.say("no Koyeb deployment of this run to undo")
+        return
     service_id = facts["service_id"]
     if facts.get("created_service"):
         console.say(f"deleting Koyeb service {service_id}, which this release created")
@@ -233,8 +258,30 @@ def undo_deploy(ctx: Context, facts: Facts) -> None:
     console.done(f"backend back on the definition of {previous} ({redeployed.id})")
 
 
+def _facts_from_preflight(ctx: Context, client: Any) -> Facts:
+    """The deploy step's facts rebuilt from what preflight saw and Koyeb holds now."""
+    seen = ctx.facts.get("preflight", {})
+    if "backend_service_id" not in seen:
+        console.warn("preflight recorded nothing about the backend; check the "
+                     "Koyeb service by hand")
+        return {}
+    service_id = seen["backend_service_id"]
+    if service_id is None:
+        config = config_of(ctx)
+        app = client.find_app(config.backend.koyeb_app)
+        service = app and client.find_service(app.id, config.backend.koyeb_service)
+        if not service:
+            return {}
+        return _deployed(service.id, "", "", created=True)
+    latest = client.latest_deployment(service_id)
+    return _deployed(service_id, latest.id if latest else "",
+                     seen.get("backend_deployment_id") or "")
+
+
 def _let_settle(client: Any, deployment_id: str, timeout: float) -> None:
     """Wait for a deployment still under way to end, so it cannot take over later."""
+    if not deployment_id:
+        return
     try:
         client.wait_healthy(deployment_id, timeout=timeout)
     except ShipyardError:

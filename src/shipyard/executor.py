@@ -45,6 +45,7 @@ class Runner:
         self.on_event = on_event
         self.audit = AuditLog(journal.state_dir / "audit.log")
         self.result = RunResult(plan=plan.name, env=plan.env, run_id=journal.run_id)
+        self.undo_too: list[str] = []
         ctx.run_id = journal.run_id
 
     def begin(self) -> None:
@@ -100,17 +101,22 @@ class Runner:
         self.cut_off(step, f"it was interrupted ({signal_name}) mid-way")
 
     def cut_off(self, step: Step, why: str) -> None:
-        """Note a step whose partial changes no undo covers, for a person to check."""
+        """Note a step whose partial changes no undo covers, for a person to check.
+
+        A step whose undo covers its own cut-off work joins the steps to undo.
+        """
         self.result.failed_step = self.result.failed_step or step.name
         self.result.error = self.result.error or why
-        if step.changes_world:
+        if step.undo_cut_off and step.undo is not None:
+            self.undo_too.append(step.name)
+        elif step.changes_world:
             self.result.attention.append(
                 f"{step.name} ({step.description}): {why}; see what it changed "
                 f"and put it back"
             )
 
     def fail(self) -> RunResult:
-        completed = self.result.completed
+        completed = self.result.completed + self.undo_too
         if not any(self.plan.step(name).changes_world for name in completed):
             return self.finish(FAILED)
         failures = self.compensate(completed)

@@ -135,7 +135,8 @@ def deploy_frontend(ctx: Context) -> Facts:
                   or config.frontend.publish_folder)  # type: ignore[union-attr]
     check_publish_folder(folder)
     client = netlify(ctx)
-    before = (client.published_deploy(site) or {}).get("id")
+    before = _published_before(ctx, client.published_deploy(site) or {},
+                               inputs.release_id)
     started = time.monotonic()
     try:
         result = client.deploy(
@@ -162,6 +163,23 @@ def deploy_frontend(ctx: Context) -> Facts:
     }
 
 
+def _published_before(ctx: Context, published: dict[str, Any],
+                      release_id: str) -> str | None:
+    """The deploy to go back to: the one the site served before this release.
+
+    That is the published one, unless a run of this release that was cut off
+    already published its own; then it is the one preflight saw.
+    """
+    now = published.get("id")
+    seen = ctx.facts.get("preflight", {}).get("frontend_deploy_id")
+    ours = (published.get("title") or "").startswith(f"{release_id} ")
+    if seen and now != seen and ours:
+        console.say(f"Netlify deploy {now} comes from this release's cut-off run; "
+                    f"going back means {seen}, which was published before it")
+        return seen
+    return now
+
+
 def _put_back_if_switched(client: Any, site: str, before: str | None) -> None:
     try:
         now = (client.published_deploy(site) or {}).get("id")
@@ -173,8 +191,21 @@ def _put_back_if_switched(client: Any, site: str, before: str | None) -> None:
 
 
 def undo_deploy_frontend(ctx: Context, facts: Facts) -> None:
-    """Publish again the deploy the site served before this run's deploy."""
+    """Publish again the deploy the site served before this run's deploy.
+
+    With no facts (the step was cut off before it could record any), the
+    deploy preflight saw published is the one to go back to.
+    """
     client = netlify(ctx)
+    if not facts:
+        seen = ctx.facts.get("preflight", {})
+        if "frontend_deploy_id" not in seen:
+            console.warn("preflight recorded no Netlify deploy; check the site's "
+                         "published deploy by hand")
+            return
+        facts = {"site_id": config_of(ctx).netlify_site,
+                 "previous_deploy_id": seen["frontend_deploy_id"],
+                 "deploy_id": "of the cut-off run"}
     site, previous = facts["site_id"], facts.get("previous_deploy_id")
     if not previous:
         console.warn(f"Netlify site {site} had no earlier deploy to go back to; "

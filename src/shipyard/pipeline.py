@@ -65,17 +65,22 @@ def abort(
     """Undo, newest first, the finished steps of a run whose process was killed.
 
     Steps already undone before the kill are skipped; a step that was cut off
-    mid-way is reported for a person to check, since its facts were never
-    recorded.
+    mid-way is undone too when it can be (`Step.undo_cut_off`), else reported
+    for a person to check, since its facts were never recorded.
     """
     _check_open(plan, journal, "abort")
     runner = Runner(plan, journal, ctx, on_event)
     done = runner.adopt(journal.done_facts())
     already = [name for name in journal.steps_with(events.UNDONE) if name in done]
     runner.result.undone = list(already)
+    cut_off = []
     for name in journal.cut_off_steps():
-        runner.cut_off(plan.step(name), "the run stopped before this step finished")
-    to_undo = [name for name in done if name not in already]
+        step = plan.step(name)
+        if step.undo_cut_off and step.undo is not None:
+            cut_off.append(name)
+        else:
+            runner.cut_off(step, "the run stopped before this step finished")
+    to_undo = [name for name in done if name not in already] + cut_off
     runner.emit(events.ABORTING, facts={"undoing": to_undo})
     with sigterm_raises():
         failures = runner.compensate(to_undo)

@@ -50,7 +50,7 @@ def plan_release(config: Config, inputs: ReleaseInputs) -> Plan:
         steps.append(backup_step(config))
     steps += [
         Step("deploy", f"deploy the image by digest to {target}",
-             backend_steps.deploy, undo=backend_steps.undo_deploy),
+             backend_steps.deploy, undo=backend_steps.undo_deploy, undo_cut_off=True),
         Step("wait_healthy", f"wait up to {config['DEPLOY_TIMEOUT']} s for the "
              f"deployment to pass GET {backend.health_path}",
              backend_steps.wait_healthy, changes_world=False),
@@ -60,7 +60,7 @@ def plan_release(config: Config, inputs: ReleaseInputs) -> Plan:
     if frontend is not None:
         publish = _relative(frontend.publish_folder, config)
         steps += frontend_release_steps(config, frontend_steps.deploy_frontend,
-                                        f"deploy {publish}/ to")
+                                        f"deploy {publish}/ to", undo_cut_off=True)
     return Plan("release", config.env, steps, release_id=inputs.release_id,
                 git_sha=inputs.git_sha)
 
@@ -72,8 +72,13 @@ def _relative(path: Any, config: Config) -> str:
         return str(path)
 
 
-def frontend_release_steps(config: Config, deploy: Any, verb: str) -> list[Step]:
-    """Deploy the frontend (undone by publishing the previous deploy), then check it."""
+def frontend_release_steps(config: Config, deploy: Any, verb: str, *,
+                           undo_cut_off: bool = False) -> list[Step]:
+    """Deploy the frontend (undone by publishing the previous deploy), then check it.
+
+    With `undo_cut_off`, a deploy cut off mid-way is undone from what
+    preflight saw published (a release journals that; a rollback does not).
+    """
     from shipyard.frontend_smoke import smoke_test_frontend
 
     frontend = config.frontend
@@ -82,7 +87,7 @@ def frontend_release_steps(config: Config, deploy: Any, verb: str) -> list[Step]
     return [
         Step("deploy_frontend", f"{verb} Netlify site {config.netlify_site} "
              "as its production deploy", deploy,
-             undo=frontend_steps.undo_deploy_frontend),
+             undo=frontend_steps.undo_deploy_frontend, undo_cut_off=undo_cut_off),
         Step("smoke_test_frontend", f"the site answers 200{text}; a CORS preflight "
              f"from its origin to {frontend.api_path} is allowed",
              smoke_test_frontend, changes_world=False),
@@ -106,13 +111,30 @@ def preflight(ctx: Context) -> Facts:
 
     client = koyeb(ctx)
     app = client.find_app(config.backend.koyeb_app)
-    site = _check_netlify_site(ctx) if config.frontend is not None else ""
+    live = _live_backend(client, app, config.backend.koyeb_service)
+    shown = ""
+    if config.frontend is not None:
+        shown, published = _check_netlify_site(ctx)
+        live["frontend_deploy_id"] = published
     console.done(
         f"preflight: engine, registry and secrets ready; Koyeb token accepted "
         f"(app {config.backend.koyeb_app} {'found' if app else 'will be created'})"
-        + (f"; Netlify site {site} found" if site else "")
+        + (f"; Netlify site {shown} found" if shown else "")
     )
-    return {"koyeb_app_exists": app is not None}
+    return {"koyeb_app_exists": app is not None, **live}
+
+
+def _live_backend(client: Any, app: Any, service_name: str) -> Facts:
+    """What serves the backend before this release, for undoing a cut-off deploy.
+
+    Journaled with preflight, so a resumed or aborted run still knows what
+    was live before any of its own deployments.
+    """
+    service = client.find_service(app.id, service_name) if app else None
+    if service is None:
+        return {"backend_service_id": None, "backend_deployment_id": None}
+    return {"backend_service_id": service.id,
+            "backend_deployment_id": service.active_deployment_id or None}
 
 
 def _check_parity(ctx: Context) -> None:
@@ -130,8 +152,11 @@ def _check_parity(ctx: Context) -> None:
     console.done("parity: no drift that blocks a release")
 
 
-def _check_netlify_site(ctx: Context) -> str:
-    """The Netlify site's name and URL; its origin must be one the backend allows."""
+def _check_netlify_site(ctx: Context) -> tuple[str, str | None]:
+    """The Netlify site's name and URL, and the id of the deploy it serves.
+
+    The site's origin must be one the backend allows.
+    """
     from shipyard.frontend_smoke import origin_of
 
     config = ctx.data["config"]
@@ -146,7 +171,7 @@ def _check_netlify_site(ctx: Context) -> str:
                 f"CORS_ALLOWED_ORIGINS in env/{config.env}.env lacks the frontend's "
                 f"origin {origin_of(url)}: add it, or the browser cannot call the API"
             )
-    return shown
+    return shown, (site.get("published_deploy") or {}).get("id")
 
 
 def new_inputs(config: Config, *, allow_dirty: bool) -> ReleaseInputs:

@@ -19,6 +19,7 @@ from shipyard.rotation_values import (
     all_targets,
     current,
     login_for,
+    members,
     wanted_password,
 )
 from shipyard.secrets.db_roles import can_login, set_password, url_with
@@ -27,6 +28,7 @@ from shipyard.secrets.fingerprint import same
 
 def restore(rotation: Rotation, facts: dict[str, Any]) -> None:
     """Every target back on current; `facts` are those of the create step."""
+    reopen_finished(rotation, facts.get("fingerprints") or {})
     for member, target in all_targets(rotation):
         value = current(rotation, member.name)
         targets = rotation.targets
@@ -43,6 +45,20 @@ def restore(rotation: Rotation, facts: dict[str, Any]) -> None:
     started = facts.get("started")
     if started and "backend" in rotation.spec.readers:
         redeploy_if_changed(rotation, started)
+
+
+def reopen_finished(rotation: Rotation, marks: dict[str, str]) -> None:
+    """Undo the store's part of a finish step that failed or was cut off.
+
+    Members are finished one at a time; one whose new value (fingerprint in
+    `marks`) already became current goes back to pending, so the store calls
+    current the value every target is about to be given back.
+    """
+    for member in members(rotation):
+        mark = marks.get(member.name)
+        if mark and rotation.store.reopen_rotation(member.name, mark):
+            console.say(f"{member.name}: the value before this rotation is "
+                        "current again")
 
 
 def restore_role(rotation: Rotation, role: str) -> None:

@@ -11,8 +11,9 @@ Until `finish`, the current value keeps working: each undo (and a failing
 `set_pending` itself) puts every target back on it (rotation_restore.py).
 Every step may run again after a kill, so `--resume` is safe.
 
-Test hook: SHIPYARD_FAIL_AT=<step name> makes that step fail as it starts,
-for the tests of the steps nothing real can be made to fail on cue.
+Test hook: SHIPYARD_FAIL_AT=<step name> makes that step fail as it starts
+(`finish:<secret>`: right after that secret's value moved to current), for
+the tests of the steps nothing real can be made to fail on cue.
 """
 
 from __future__ import annotations
@@ -245,6 +246,7 @@ def finish(ctx: Context) -> Facts:
     marks = ctx.facts.get("create_pending", {}).get("fingerprints", {})
     for member in members(rotation):
         rotation.store.finish_rotation(member.name, marks.get(member.name))
+        _injected(f"finish:{member.name}")
     console.done(f"{rotation.spec.name} rotated: the new value is current")
     return {"rotated": [member.name for member in members(rotation)]}
 

@@ -42,6 +42,11 @@ class Step:
     the interrupted step again from the start, and `abort` may repeat an undo
     that was cut off. A step that changes the outside world needs an `undo`,
     or a `why_no_undo` saying why leaving its change in place is acceptable.
+
+    With `undo_cut_off`, the undo also puts right the step itself when it was
+    cut off mid-way (killed or interrupted): it is then called with empty
+    facts and must find out from the world (and earlier steps' facts) what
+    to put back.
     """
 
     name: str
@@ -50,6 +55,7 @@ class Step:
     undo: Callable[[Context, Facts], None] | None = None
     changes_world: bool = True
     why_no_undo: str = ""
+    undo_cut_off: bool = False
 
     def __post_init__(self) -> None:
         if not self.name:

@@ -48,6 +48,12 @@ class Site:
                             headers=self._headers(), timeout=10)
         answer.raise_for_status()
 
+    def fault_state(self) -> dict[str, Any]:
+        answer = httpx.get(f"{self.root}/_sandbox/faults", headers=self._headers(),
+                           timeout=10)
+        answer.raise_for_status()
+        return answer.json()
+
     def clear_faults(self) -> None:
         httpx.delete(f"{self.root}/_sandbox/faults", headers=self._headers(),
                      timeout=10).raise_for_status()

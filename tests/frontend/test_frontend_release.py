@@ -5,6 +5,7 @@ Netlify stand-in serving the static export."""
 from __future__ import annotations
 
 import re
+import time
 
 import httpx
 import pytest
@@ -156,3 +157,50 @@ def test_rollback_puts_both_halves_back_and_the_ledger_records_the_deploys(
     assert rollback["outcome"] == "succeeded"
     assert rollback["frontend_deploy_id"] == previous["frontend_deploy_id"]
     assert rollback["previous_frontend_deploy_id"] == current["frontend_deploy_id"]
+
+
+def _kill_once_the_frontend_is_live(project: Project, netlify: Site) -> None:
+    """Start a release and kill it hard right after Netlify published its deploy.
+
+    The stand-in answers 429 from the moment it publishes, which holds the
+    release inside its deploy step until the kill.
+    """
+    netlify.faults(rate_limit_after_publish=600)
+    process = project.start_inv("release", "--env=sandbox")
+    deadline = time.monotonic() + 1200
+    try:
+        while netlify.fault_state()["rate_limit"] <= 0:
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the frontend was never published"
+            time.sleep(0.05)
+    finally:
+        process.kill()
+        process.communicate(timeout=30)
+        netlify.clear_faults()
+
+
+@pytest.mark.parametrize("pick_up", ["--resume", "--abort"])
+def test_release_killed_after_its_frontend_went_live_keeps_the_deploy_before_it(
+    project: Project, netlify: Site, pick_up: str
+) -> None:
+    ensure_released(project)
+    netlify.clear_faults()
+    before, serving = netlify.published_id(), project.info()["git_sha"]
+    marker = f"killed, then {pick_up.removeprefix('--')}"
+    project.edit(PAGE, "</h1>", f" ({marker})</h1>")
+    sha = project.commit(marker)
+
+    _kill_once_the_frontend_is_live(project, netlify)
+    assert netlify.published_id() != before
+    result = project.inv("release", "--env=sandbox", pick_up, timeout=1200)
+
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr
+    if pick_up == "--abort":
+        assert netlify.published_id() == before
+        assert marker not in netlify.page().text
+        assert project.info()["git_sha"] == serving
+    else:
+        assert marker in netlify.page().text
+        entry = entry_of(project, sha)
+        assert entry["frontend_deploy_id"] == netlify.published_id()
+        assert entry["previous_frontend_deploy_id"] == before

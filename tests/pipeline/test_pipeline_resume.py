@@ -187,3 +187,52 @@ def test_latest_unfinished_picks_the_newest_run_of_the_environment(
 
     assert found is not None and found.run_id == newer.run_id
     assert Journal.latest_unfinished("prod", root=root) is None
+
+
+def _self_undoing_b(world: Path, do_b: Callable | None = None) -> Plan:
+    """Plan a, b where b's undo also covers a b that was cut off mid-way."""
+
+    def undo_b(ctx: Context, facts: dict[str, str]) -> None:
+        with (world / "undo_b.log").open("a", encoding="utf-8") as log:
+            log.write(json.dumps(facts) + "\n")
+        (world / "b.txt").unlink(missing_ok=True)
+
+    b = Step("b", "create b", do=do_b or file_step(world, "b").do, undo=undo_b,
+             undo_cut_off=True)
+    return Plan("demo", ENV, [file_step(world, "a"), b],
+                release_id="3f2a9c1-20240131T120000Z")
+
+
+def test_abort_undoes_a_cut_off_step_whose_undo_covers_it(
+    root: Path, world: Path
+) -> None:
+    plan = _self_undoing_b(world)
+    journal = Journal.new("demo", ENV, root=root)
+    journal.begin(plan.header())
+    journal.write("started", step="a")
+    (world / "a.txt").write_text("a", encoding="utf-8")
+    journal.write("done", step="a", facts={"file": str(world / "a.txt")})
+    journal.write("started", step="b")
+    (world / "b.txt").write_text("half of b", encoding="utf-8")
+
+    result = abort(plan, journal, Context(ENV))
+
+    assert result.outcome == "rolled_back" and result.undone == ["b", "a"]
+    assert (world / "undo_b.log").read_text(encoding="utf-8") == "{}\n"
+    assert not (world / "a.txt").exists() and not (world / "b.txt").exists()
+    assert result.attention == []
+
+
+def test_interrupt_undoes_a_cut_off_step_whose_undo_covers_it(
+    root: Path, world: Path
+) -> None:
+    def interrupted(ctx: Context) -> None:
+        (world / "b.txt").write_text("half of b", encoding="utf-8")
+        raise KeyboardInterrupt
+
+    plan = _self_undoing_b(world, do_b=interrupted)
+
+    result = run(plan, journal=Journal.new("demo", ENV, root=root), ctx=Context(ENV))
+
+    assert result.interrupted and result.undone == ["b", "a"]
+    assert not (world / "a.txt").exists() and not (world / "b.txt").exists()

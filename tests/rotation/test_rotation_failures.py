@@ -4,7 +4,8 @@ The database password is the secret with the most targets: the role itself,
 GitHub, Netlify, and (through DATABASE_URL) Koyeb and the running backend.
 The set step is made to fail for real (the Koyeb stand-in answers 429 until
 the client gives up); the others through SHIPYARD_FAIL_AT, since nothing
-real fails on cue there.
+real fails on cue there. `finish:DATABASE_URL` fails the finish after the
+URL's new value became current but before the password's did.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ pytestmark = pytest.mark.integration
 ROTATE = ("rotate", "--env=sandbox", "--secret=DATABASE_PASSWORD")
 
 
-@pytest.mark.parametrize("step", ["create_pending", "test_pending", "finish"])
+@pytest.mark.parametrize(
+    "step", ["create_pending", "test_pending", "finish", "finish:DATABASE_URL"])
 def test_failure_at_a_step_puts_every_target_back_on_current(
     world: World, step: str
 ) -> None:

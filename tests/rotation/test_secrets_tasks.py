@@ -35,6 +35,25 @@ def test_check_fails_when_a_target_lacks_a_secret_and_passes_after_push(
         "PAYMENT_API_KEY")
 
 
+def test_check_asks_an_unreachable_provider_once_and_names_it(world: World) -> None:
+    from shipyard.sandbox.processes import free_port
+
+    closed = f"http://127.0.0.1:{free_port()}"
+
+    run = world.inv("secrets.check", "--env=sandbox",
+                    env={"GITHUB_API_URL": closed}, timeout=240)
+
+    output = run.stdout + run.stderr
+    assert run.returncode != 0
+    assert "Traceback" not in output
+    listed = [line for line in output.splitlines() if line.startswith("!")]
+    assert sum("cannot check github" in line for line in listed) == 1, output
+    # one request's retries, not one round of them per secret
+    assert output.count("could not reach GitHub") <= 6, output
+    assert "(github failed above)" in output
+    assert "not checked at koyeb" not in output and "not checked at netlify" not in output
+
+
 def test_list_shows_versions_targets_and_fingerprints_never_values(
     world: World,
 ) -> None:

@@ -62,6 +62,26 @@ def test_rotation_keeps_current_readable_until_it_finishes(store: KeyringStore) 
     assert store.get_version("DB_PASSWORD", "pending") is None
 
 
+def test_finished_rotation_reopened_then_cancelled_puts_the_old_value_back(
+    store: KeyringStore,
+) -> None:
+    store.set("DB_PASSWORD", Secret("old-password-1"))
+    mark = store.begin_rotation("DB_PASSWORD", Secret("new-password-2"))
+    store.finish_rotation("DB_PASSWORD", mark)
+
+    assert store.reopen_rotation("DB_PASSWORD", mark) is True
+    assert store.get("DB_PASSWORD") == Secret("old-password-1")
+    assert store.get_version("DB_PASSWORD", "pending") == Secret("new-password-2")
+    assert store.reopen_rotation("DB_PASSWORD", mark) is False
+
+    store.cancel_rotation("DB_PASSWORD")
+    assert store.get("DB_PASSWORD") == Secret("old-password-1")
+    assert store.get_version("DB_PASSWORD", "pending") is None
+    other = store.fingerprint(Secret("some-other-value"))
+    assert store.reopen_rotation("DB_PASSWORD", other) is False
+    assert store.get("DB_PASSWORD") == Secret("old-password-1")
+
+
 def test_cancelled_rotation_leaves_current_and_drops_pending(
     store: KeyringStore,
 ) -> None:

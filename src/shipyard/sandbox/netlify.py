@@ -138,6 +138,8 @@ def _register_extras(app: Flask, store: Store) -> None:
                 faults.stall_uploading = bool(body["stall_uploading"])
             if "error_next_deploy" in body:
                 faults.error_next_deploy = body["error_next_deploy"] or None
+            if "rate_limit_after_publish" in body:
+                faults.limit_after_publish = float(body["rate_limit_after_publish"])
             return jsonify(faults.as_json())
 
 

@@ -56,6 +56,7 @@ class Faults:
         self.rate_limit_reset = 0.0
         self.stall_uploading = False
         self.error_next_deploy: str | None = None
+        self.limit_after_publish = 0.0
 
     def as_json(self) -> Record:
         return {
@@ -64,7 +65,19 @@ class Faults:
             "rate_limit_reset": self.rate_limit_reset,
             "stall_uploading": self.stall_uploading,
             "error_next_deploy": self.error_next_deploy,
+            "rate_limit_after_publish": self.limit_after_publish,
         }
+
+    def published(self) -> None:
+        """A deploy went live: arm the rate limit if asked to, once.
+
+        Every API answer is then a 429 until the reset, so a client is held
+        between the publish and what it does next, as a test needs.
+        """
+        if self.limit_after_publish > 0:
+            self.rate_limit = 1_000_000
+            self.rate_limit_reset = time.time() + self.limit_after_publish
+            self.limit_after_publish = 0.0
 
 
 class Store:
@@ -291,6 +304,7 @@ class Store:
             site = self.data["sites"][deploy["site_id"]]
             site["published_deploy_id"] = deploy["id"]
             site["updated_at"] = deploy["published_at"] = iso()
+            self.faults.published()
 
     def cancel(self, deploy: Record) -> None:
         with self.edit():

@@ -150,13 +150,21 @@ def check(env: Env) -> list[str]:
         if env.store.get(name) is None:
             problems.append(f"{name}: not in the {env.config['SECRET_STORE']} store")
     targets = Targets(env.config, env.store)
+    # A provider that failed once (unreachable, token refused) is not asked
+    # again for every other secret: each retry would wait out its backoff.
+    failed: set[str] = set()
     try:
         for spec in env.manifest.secrets.values():
             for target in spec.targets:
+                if target.kind in failed:
+                    problems.append(f"{spec.name}: not checked at {target.describe()} "
+                                    f"({target.kind} failed above)")
+                    continue
                 try:
                     if not targets.present(target):
                         problems.append(f"{spec.name}: missing at {target.describe()}")
                 except ShipyardError as problem:
+                    failed.add(target.kind)
                     problems.append(f"{spec.name}: cannot check "
                                     f"{target.describe()}: {problem}")
     finally:

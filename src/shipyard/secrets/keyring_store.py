@@ -51,6 +51,7 @@ from shipyard.secrets.versions import (
     plan_cancel,
     plan_delete,
     plan_finish,
+    plan_reopen,
     plan_set,
 )
 
@@ -151,6 +152,19 @@ class KeyringStore:
         plan = plan_finish(self._current_record(name), name, fingerprint)
         if plan is not None:
             self._commit(name, plan)
+
+    def reopen_rotation(self, name: str, fingerprint: str) -> bool:
+        """Undo the finish of the rotation whose new value has `fingerprint`.
+
+        The value before it is current again and the new one pending, for
+        cancel_rotation to drop; False when that value is not current.
+        """
+        check_name(name)
+        plan = plan_reopen(self._current_record(name), name, fingerprint)
+        if plan is None:
+            return False
+        self._commit(name, plan)
+        return True
 
     def cancel_rotation(self, name: str) -> bool:
         """Drop the pending value, keeping current; False when nothing was pending."""

@@ -66,6 +66,9 @@ class EnvStore:
     def finish_rotation(self, name: str, fingerprint: str | None = None) -> None:
         raise _read_only(name)
 
+    def reopen_rotation(self, name: str, fingerprint: str) -> bool:
+        raise _read_only(name)
+
     def cancel_rotation(self, name: str) -> bool:
         raise _read_only(name)
 

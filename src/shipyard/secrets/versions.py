@@ -217,6 +217,30 @@ def plan_finish(
     return Plan(committed)
 
 
+def plan_reopen(
+    record: SecretRecord | None, name: str, fingerprint: str
+) -> Plan | None:
+    """A finished rotation made pending again: previous back to current.
+
+    For a rotation that must be undone after its finish step moved some
+    values: the value with `fingerprint` goes back to pending, where a
+    cancel drops it. None when that value is not current (nothing to reopen).
+    """
+    if record is None or "pending" in record.versions:
+        return None
+    current = record.versions.get("current")
+    if current is None or current.fingerprint != fingerprint:
+        return None
+    previous = record.versions.get("previous")
+    if previous is None:
+        raise ShipyardError(
+            f"secret {name} has no previous value to go back to: set it by hand "
+            f"with `inv secrets.set {name}`"
+        )
+    versions = {"current": previous, "pending": current}
+    return Plan(replace(record, rotated_at=previous.created, versions=versions))
+
+
 def plan_cancel(record: SecretRecord | None) -> Plan | None:
     """The pending value dropped, current untouched; None when nothing is pending."""
     if record is None or "pending" not in record.versions:
