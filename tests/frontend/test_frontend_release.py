@@ -162,10 +162,11 @@ def test_rollback_puts_both_halves_back_and_the_ledger_records_the_deploys(
 def _kill_once_the_frontend_is_live(project: Project, netlify: Site) -> None:
     """Start a release and kill it hard right after Netlify published its deploy.
 
-    The stand-in answers 429 from the moment it publishes, which holds the
-    release inside its deploy step until the kill.
+    The stand-in answers 429 from the moment it publishes, with a reset the
+    client waits for (within its 120 s bound for one request), which holds
+    the release inside its deploy step until the kill.
     """
-    netlify.faults(rate_limit_after_publish=600)
+    netlify.faults(rate_limit_after_publish=100)
     process = project.start_inv("release", "--env=sandbox")
     deadline = time.monotonic() + 1200
     try:
