@@ -11,6 +11,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,7 @@ class NetlifyClient(EnvMixin, NetlifyAPI):
         self._production_deploys: deque[float] = deque(
             maxlen=PRODUCTION_DEPLOYS_PER_MINUTE
         )
+        self._seeded_sites: set[str] = set()
 
     def get_site(self, site_id: str) -> dict[str, Any]:
         """The site as Netlify describes it (URLs, account, published deploy)."""
@@ -131,7 +133,7 @@ class NetlifyClient(EnvMixin, NetlifyAPI):
         check_publish_folder(folder)
         files = scan_folder(folder)
         if production:
-            self._space_production_deploys()
+            self._space_production_deploys(site_id)
 
         deadline = self._clock() + timeout
         created = self._create_deploy(site_id, files, production, title)
@@ -227,8 +229,17 @@ class NetlifyClient(EnvMixin, NetlifyAPI):
                 "check whether deploys of the site are locked"
             )
 
-    def _space_production_deploys(self) -> None:
-        """Wait so that no more than three production deploys start in a minute."""
+    def _space_production_deploys(self, site_id: str) -> None:
+        """Wait so that no more than three production deploys start in a minute.
+
+        The first time a site is deployed, its own recent production deploys
+        are counted too, so separate runs (a release, then a rollback, then
+        another release) keep to the limit together.
+        """
+        if site_id not in self._seeded_sites:
+            self._seeded_sites.add(site_id)
+            for started in sorted(self._recent_production_starts(site_id)):
+                self._production_deploys.append(started)
         if len(self._production_deploys) < PRODUCTION_DEPLOYS_PER_MINUTE:
             return
         wait = self._production_deploys[0] + 60.0 - self._clock()
@@ -238,3 +249,29 @@ class NetlifyClient(EnvMixin, NetlifyAPI):
                 f"a minute; waiting {wait:.0f} s"
             )
             self._sleep(wait)
+
+    def _recent_production_starts(self, site_id: str) -> list[float]:
+        """Epoch times of the site's production deploys created in the last minute."""
+        newest = self._call(
+            "GET",
+            f"sites/{site_id}/deploys",
+            f"the deploys of site {site_id}",
+            params={"page": "1", "per_page": "20"},
+        )
+        since = self._clock() - 60.0
+        starts = []
+        for deploy in newest or []:
+            created = _epoch(deploy.get("created_at"))
+            if deploy.get("context") == "production" and created and created > since:
+                starts.append(created)
+        return starts
+
+
+def _epoch(stamp: object) -> float | None:
+    """Seconds since the epoch of an ISO 8601 time as Netlify writes it."""
+    if not isinstance(stamp, str):
+        return None
+    try:
+        return datetime.fromisoformat(stamp).timestamp()
+    except ValueError:
+        return None
