@@ -11,6 +11,7 @@ deployed.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -95,16 +96,30 @@ def build_both(ctx: Context) -> Facts:
 
     config = config_of(ctx)
     api_url = backend_url(ctx)
+    image, site = build_together(
+        lambda: backend_steps.build(ctx),
+        lambda: build(config, api_url, _show_frontend_line),
+    )
+    _built(site)
+    return {**image, **site.facts()}
+
+
+def build_together(backend: Callable[[], Facts],
+                   frontend: Callable[[], Any]) -> tuple[Facts, Any]:
+    """Run the backend and the frontend build at the same time, each on a thread.
+
+    Returns both results once both ended; when either failed, raises its
+    error, or one naming both when both did.
+    """
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="build") as pool:
-        image = pool.submit(backend_steps.build, ctx)
-        site = pool.submit(build, config, api_url, _show_frontend_line)
+        image = pool.submit(backend)
+        site = pool.submit(frontend)
         problems = [f.exception() for f in (image, site) if f.exception()]
     if len(problems) == 2:
         raise ShipyardError(f"{problems[0]}; the frontend failed too: {problems[1]}")
     if problems:
         raise problems[0]  # type: ignore[misc]
-    _built(site.result())
-    return {**image.result(), **site.result().facts()}
+    return image.result(), site.result()
 
 
 def _built(result: Any) -> None:
