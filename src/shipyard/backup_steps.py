@@ -18,9 +18,9 @@ def _parts(ctx: Context) -> tuple[Any, Any, Any]:
 
 
 def _tools(config: Any) -> Any:
-    from shipyard.providers.postgres import PgTools
+    from shipyard.providers.postgres import configured_tools
 
-    return PgTools.find(config["PG_BIN_DIR"] or None)
+    return configured_tools(config)
 
 
 def take_backup(ctx: Context, why: str) -> Facts:

@@ -35,12 +35,13 @@ def server_version(url: Secret | str) -> tuple[int, int] | str:
     return number // 10000, number % 10000
 
 
-def pg_dump_version() -> tuple[tuple[int, int], str] | str:
-    """(major, minor) of the local pg_dump and its path, or why it is not known."""
+def pg_dump_version(config: Any) -> tuple[tuple[int, int], str] | str:
+    """(major, minor) of the pg_dump backups of `config` run, and its path; or why
+    it is not known."""
     try:
-        from shipyard.providers.postgres import PgTools, client_version
+        from shipyard.providers.postgres import client_version, configured_tools
 
-        program = PgTools.find().pg_dump
+        program = configured_tools(config).pg_dump
         version = client_version(program)
     except ImportError:
         return "the PostgreSQL provider is not available"
@@ -75,7 +76,7 @@ def postgres_checks(
     else:
         remote = (Side(stack.env, "?"), "not read: live checks are off")
     checks = [_compare_servers(local, remote)]
-    dump = pg_dump_version()
+    dump = pg_dump_version(stack.config)
     if isinstance(dump, str):
         ours = Side("pg_dump", "?")
         return [

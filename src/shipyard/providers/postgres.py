@@ -63,8 +63,8 @@ class PgTools:
         pg_dump: str | None = None,
         pg_restore: str | None = None,
     ) -> PgTools:
-        """Locate the client programs: explicit path, then `bin_dir`, then the
-        newest Debian install under /usr/lib/postgresql, then PATH.
+        """Locate the client programs: explicit path, else only `bin_dir` when
+        given, else the newest Debian install under /usr/lib/postgresql, then PATH.
 
         The newest client is preferred because pg_dump reads older servers
         but not newer ones.
@@ -75,8 +75,22 @@ class PgTools:
         )
 
 
+def configured_tools(config: Any) -> PgTools:
+    """The client programs of an environment's configuration (PG_BIN_DIR, else
+    the newest installed): the one lookup backups, restores and parity share."""
+    return PgTools.find(config["PG_BIN_DIR"] or None)
+
+
 def _find_program(name: str, bin_dir: str | Path | None) -> str:
-    folders = [Path(bin_dir)] if bin_dir else []
+    if bin_dir:
+        program = Path(bin_dir) / name
+        if not program.is_file():
+            raise ShipyardError(
+                f"no {name} in {bin_dir}: set PG_BIN_DIR to the folder of the "
+                "PostgreSQL client programs, or leave it empty for the newest installed"
+            )
+        return str(program)
+    folders: list[Path] = []
     if _DEBIAN_PG_LIB.is_dir():
         versions = [p for p in _DEBIAN_PG_LIB.iterdir() if p.name.isdigit()]
         versions.sort(key=lambda p: int(p.name), reverse=True)

@@ -24,9 +24,9 @@ def _open(env: str):  # type: ignore[no-untyped-def]
 
 
 def _tools(config):  # type: ignore[no-untyped-def]
-    from shipyard.providers.postgres import PgTools
+    from shipyard.providers.postgres import configured_tools
 
-    return PgTools.find(config["PG_BIN_DIR"] or None)
+    return configured_tools(config)
 
 
 @task(name="create", default=True, help={"env": ENV_HELP, "json": JSON_HELP,
