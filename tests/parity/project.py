@@ -188,13 +188,15 @@ class Project:
         return self
 
     def inv(self, *argv: str) -> Ran:
-        """Run `inv parity|lint|ci.workflow ...` in this process, as a user would."""
-        from shipyard.tasks import ci, parity
+        """Run `inv parity|lint|ci.workflow|backup.* ...` in this process, as a user
+        would."""
+        from shipyard.tasks import backup, ci, parity
 
         namespace = Collection()
         namespace.add_task(parity.parity)
         namespace.add_task(parity.lint)
         namespace.add_collection(ci.ci)
+        namespace.add_collection(backup.backup)
         code = 0
         with _captured() as (out, err), _inside(self.root):
             try:

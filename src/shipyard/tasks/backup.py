@@ -117,13 +117,18 @@ def verify(c, env="", id="", json=False, scratch_db=""):
 
 
 @task(help={"env": ENV_HELP,
-            "apply": "really delete what the retention policy does not keep "
-            "(without it, only the plan is shown)"})
+            "dry_run": "show what the retention policy would delete, delete "
+            "nothing (the default)",
+            "apply": "really delete what the retention policy does not keep"})
 @guarded
-def prune(c, env="", apply=False):
+def prune(c, env="", dry_run=False, apply=False):
     """Apply retention: newest N, dailies and weeklies; never the newest verified."""
+    from shipyard.errors import ShipyardError
     from shipyard.retention import prune as run_prune
 
+    if dry_run and apply:
+        raise ShipyardError("--dry-run only shows the plan and --apply deletes: "
+                            "pass one of them")
     config, _, s3, _ = _open(env)
     run_prune(s3, config["S3_BUCKET"], env,
               keep_last=config["BACKUP_KEEP_LAST"],
