@@ -300,3 +300,59 @@ def test_canceling_a_deployment_in_progress_ends_it_canceled(
     assert (
         local_api.wait_status(deployment_id, {"CANCELED"}, 60)["status"] == "CANCELED"
     )
+
+
+@pytest.mark.integration
+def test_healthy_deployment_its_service_and_events_fit_the_spec(
+    local_api: SpecCheckedClient, probe_image: str
+) -> None:
+    app_id = local_api.call("POST", "/v1/apps", json={"name": "shop"})["app"]["id"]
+    service = local_api.call(
+        "POST",
+        "/v1/services",
+        json={"app_id": app_id, "name": "api", "definition": definition(probe_image)},
+    )["service"]
+    first_id = service["latest_deployment_id"]
+    first = local_api.wait_status(first_id, {"HEALTHY", "ERROR"})
+    assert first["status"] == "HEALTHY", first["messages"]
+
+    got = local_api.call("GET", f"/v1/services/{service['id']}")["service"]
+    assert got["active_deployment_id"] == first_id
+    assert got["latest_deployment_id"] == first_id
+    listed = local_api.call("GET", "/v1/services", query={"app_id": app_id})
+    assert [s["active_deployment_id"] for s in listed["services"]] == [first_id]
+    healthy = local_api.call(
+        "GET", "/v1/deployments", query={"app_id": app_id, "statuses": "HEALTHY"}
+    )
+    assert [d["id"] for d in healthy["deployments"]] == [first_id]
+    assert healthy["deployments"][0]["definition"]["docker"]["image"] == probe_image
+
+    events = local_api.call(
+        "GET",
+        "/v1/deployment_events",
+        query={"deployment_id": first_id, "order": "asc", "limit": 100},
+    )["events"]
+    kinds = [e["type"] for e in events]
+    for kind in ("image_pull", "port_assigned", "container_started", "health_check",
+                 "traffic_switched"):
+        assert kind in kinds, kinds
+    assert kinds.index("health_check") < kinds.index("traffic_switched")
+    assert "error" not in kinds
+
+    updated = local_api.call(
+        "PATCH",
+        f"/v1/services/{service['id']}",
+        json={"definition": definition(probe_image,
+                                       env=[{"key": "MESSAGE", "value": "two"}])},
+    )["service"]
+    second_id = updated["latest_deployment_id"]
+    assert local_api.wait_status(second_id, {"HEALTHY", "ERROR"})["status"] == (
+        "HEALTHY")
+    stopped = local_api.wait_status(first_id, {"STOPPED"}, limit=30)
+    assert stopped["status"] == "STOPPED"
+    got = local_api.call("GET", f"/v1/services/{service['id']}")["service"]
+    assert got["active_deployment_id"] == second_id
+    superseded = local_api.call(
+        "GET", "/v1/deployment_events", query={"deployment_id": first_id}
+    )["events"]
+    assert any(e["message"] == f"Replaced by {second_id}" for e in superseded)
