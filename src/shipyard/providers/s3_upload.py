@@ -1,6 +1,11 @@
 """Stream bytes of unknown length into one S3 object through a multipart upload,
 in bounded memory whatever the size. An upload that does not complete is
-aborted, so no incomplete upload is left behind in the bucket."""
+aborted, so no incomplete upload is left behind in the bucket.
+
+The length is unknown up front, so parts start small and grow as the upload
+goes on (S3 takes parts of differing sizes): an ordinary dump keeps small
+parts, and S3's 10,000 parts still hold more than its 5 TiB object limit.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,22 @@ from shipyard.providers.s3 import describe_error, sse_args
 MIB = 1024 * 1024
 MIN_PART_SIZE = 5 * MIB
 DEFAULT_PART_SIZE = 8 * MIB
+MAX_PART_SIZE = 1024 * MIB
 MAX_PARTS = 10_000
+GROW_EVERY = 500
+
+
+def part_size(number: int, first: int = DEFAULT_PART_SIZE,
+              grow_every: int = GROW_EVERY) -> int:
+    """The size of part `number` (from 1): `first`, doubled every `grow_every`
+    parts, never above MAX_PART_SIZE, which bounds the memory a part takes."""
+    doublings = min((number - 1) // grow_every, MAX_PART_SIZE.bit_length())
+    return min(first << doublings, MAX_PART_SIZE)
+
+
+def capacity(first: int = DEFAULT_PART_SIZE, grow_every: int = GROW_EVERY) -> int:
+    """How many bytes MAX_PARTS parts of the schedule hold."""
+    return sum(part_size(n, first, grow_every) for n in range(1, MAX_PARTS + 1))
 
 
 @dataclass(frozen=True)
@@ -46,16 +66,18 @@ class MultipartUpload:
         key: str,
         *,
         part_size: int = DEFAULT_PART_SIZE,
+        grow_every: int = GROW_EVERY,
         sse: str | None = None,
         workers: int = 2,
         content_type: str = "application/octet-stream",
     ) -> None:
-        if part_size < MIN_PART_SIZE:
+        if not MIN_PART_SIZE <= part_size <= MAX_PART_SIZE:
             raise ShipyardError(
-                f"upload part size {part_size} is below S3's minimum of {MIN_PART_SIZE}"
+                f"upload part size {part_size} is outside {MIN_PART_SIZE}.."
+                f"{MAX_PART_SIZE} bytes"
             )
         self.s3, self.bucket, self.key = s3, bucket, key
-        self.part_size = part_size
+        self.part_size, self.grow_every = part_size, grow_every
         self.size = 0
         self._sha = hashlib.sha256()
         self._create_args = {"ContentType": content_type, **sse_args(sse)}
@@ -92,10 +114,11 @@ class MultipartUpload:
         exception it raises stops the upload like any other failure.
         """
         while True:
-            buf = bytearray(self.part_size)
+            size = part_size(self._next_part, self.part_size, self.grow_every)
+            buf = bytearray(size)
             view = memoryview(buf)
             filled = 0
-            while filled < self.part_size:
+            while filled < size:
                 count = reader.readinto(view[filled:])
                 if not count:
                     break
@@ -108,7 +131,7 @@ class MultipartUpload:
             if filled or self._next_part == 1:
                 del buf[filled:]
                 self._send(buf)
-            if filled < self.part_size:
+            if filled < size:
                 return
 
     def complete(self) -> UploadResult:
@@ -175,9 +198,10 @@ class MultipartUpload:
                 f"{describe_error(self._failure)}"
             )
         if self._next_part > MAX_PARTS:
+            held = capacity(self.part_size, self.grow_every)
             raise ShipyardError(
-                f"the backup exceeds {MAX_PARTS} parts of {self.part_size} bytes; "
-                "raise the upload part size"
+                f"s3://{self.bucket}/{self.key} outgrew S3's {MAX_PARTS} parts "
+                f"({held} bytes); nothing was stored"
             )
         self._queue.put((self._next_part, body))
         self._next_part += 1
