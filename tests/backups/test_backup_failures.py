@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -49,22 +50,66 @@ def assert_nothing_left(s3: Any, bucket: str) -> None:
     assert children_named("pg_dump") == []
 
 
+class PartsOnS3:
+    """Progress callback that, past `after` bytes, waits until S3 holds at least
+    one part of the backup's upload, notes the upload, then raises `stop`."""
+
+    def __init__(self, s3: Any, bucket: str, after: int, stop: BaseException) -> None:
+        self.s3, self.bucket, self.after, self.stop = s3, bucket, after, stop
+        self.upload: dict[str, str] = {}
+        self.parts: list[int] = []
+        self.seen = 0
+
+    def __call__(self, done: int) -> None:
+        self.seen = done
+        if done <= self.after:
+            return
+        deadline = time.monotonic() + 30
+        while not self.parts and time.monotonic() < deadline:
+            uploads = self.s3.list_multipart_uploads(Bucket=self.bucket)
+            for upload in uploads.get("Uploads", []):
+                self.upload = {"Key": upload["Key"], "UploadId": upload["UploadId"]}
+                listed = self.s3.list_parts(Bucket=self.bucket, **self.upload)
+                self.parts = [part["PartNumber"] for part in listed.get("Parts", [])]
+            time.sleep(0.05)
+        raise self.stop
+
+
+def assert_upload_gone(s3: Any, bucket: str, upload: dict[str, str]) -> None:
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError, match="NoSuchUpload"):
+        s3.list_parts(Bucket=bucket, **upload)
+
+
 def test_failure_after_some_parts_aborts_the_upload_and_lists_nothing(
     big_db: Secret, s3: Any, bucket: str
 ) -> None:
-    seen: list[int] = []
-
-    def fail_midway(done: int) -> None:
-        seen.append(done)
-        if done > 11 * MIB:
-            raise RuntimeError("connection to S3 lost")
+    fail = PartsOnS3(s3, bucket, 11 * MIB, RuntimeError("connection to S3 lost"))
 
     with pytest.raises(RuntimeError, match="connection to S3 lost"):
+        create_backup(big_db, s3, bucket, "prod", on_progress=fail, part_size=5 * MIB)
+
+    assert fail.seen > 11 * MIB
+    assert fail.upload["Key"].startswith("backups/prod/")
+    assert fail.parts and min(fail.parts) == 1
+    assert_upload_gone(s3, bucket, fail.upload)
+    assert_nothing_left(s3, bucket)
+
+
+def test_ctrl_c_after_some_parts_aborts_the_upload_and_lists_nothing(
+    big_db: Secret, s3: Any, bucket: str
+) -> None:
+    ctrl_c = PartsOnS3(s3, bucket, 6 * MIB, KeyboardInterrupt())
+
+    with pytest.raises(KeyboardInterrupt):
         create_backup(
-            big_db, s3, bucket, "prod", on_progress=fail_midway, part_size=5 * MIB
+            big_db, s3, bucket, "prod", on_progress=ctrl_c, part_size=5 * MIB
         )
 
-    assert seen[-1] > 11 * MIB
+    assert ctrl_c.seen > 6 * MIB
+    assert ctrl_c.parts
+    assert_upload_gone(s3, bucket, ctrl_c.upload)
     assert_nothing_left(s3, bucket)
 
 
