@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from shipyard.sandbox.processes import free_port
+from tests.parity.live import Live
 from tests.parity.project import Project
 
 START_TIMEOUT = 30.0
@@ -183,3 +184,12 @@ def cluster_url() -> Iterator[str]:
     finally:
         stop_cluster(home / "data")
         shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def live(project: Project, koyeb: StandIn, netlify: StandIn, github: StandIn) -> Live:
+    """The fixture project wired to the stand-ins, its site holding the frontend's
+    variable."""
+    wired = Live(project, koyeb, netlify, github)
+    wired.set_site_env("NEXT_PUBLIC_ENVIRONMENT", "prod")
+    return wired
