@@ -11,14 +11,18 @@ Until `finish`, the current value keeps working: each undo (and a failing
 `set_pending` itself) puts every target back on it (rotation_restore.py).
 Every step may run again after a kill, so `--resume` is safe.
 
-Test hook: SHIPYARD_FAIL_AT=<step name> makes that step fail as it starts
-(`finish:<secret>`: right after that secret's value moved to current), for
-the tests of the steps nothing real can be made to fail on cue.
+Test hooks, for the tests of the steps nothing real can be made to fail or
+die in on cue: SHIPYARD_FAIL_AT=<point> makes the step fail there,
+SHIPYARD_KILL_AT=<point> makes the process SIGKILL itself there (as a power
+cut would: no undo, no last journal record). A point is a step's name (as
+it starts), `create_pending:<secret>` (right after that secret's pending
+value was kept) or `finish:<secret>` (right after it moved to current).
 """
 
 from __future__ import annotations
 
 import os
+import signal
 
 from shipyard import console
 from shipyard.errors import ShipyardError
@@ -39,6 +43,7 @@ from shipyard.stamps import iso, utc_now
 from shipyard.steps import Context, Facts, Step
 
 FAIL_AT = "SHIPYARD_FAIL_AT"
+KILL_AT = "SHIPYARD_KILL_AT"
 
 
 def steps(readers: tuple[str, ...], name: str) -> list[Step]:
@@ -58,9 +63,11 @@ def steps(readers: tuple[str, ...], name: str) -> list[Step]:
     ]
 
 
-def _injected(step: str) -> None:
-    if os.environ.get(FAIL_AT) == step:
-        raise ShipyardError(f"injected failure at {step} ({FAIL_AT})")
+def _injected(point: str) -> None:
+    if os.environ.get(KILL_AT) == point:
+        os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get(FAIL_AT) == point:
+        raise ShipyardError(f"injected failure at {point} ({FAIL_AT})")
 
 
 def create_pending(ctx: Context) -> Facts:
@@ -80,6 +87,7 @@ def create_pending(ctx: Context) -> Facts:
         for member in members(rotation):
             marks[member.name] = rotation.store.begin_rotation(member.name,
                                                                values[member.name])
+            _injected(f"create_pending:{member.name}")
     except Exception:
         for member in members(rotation):
             rotation.store.cancel_rotation(member.name)

@@ -6,6 +6,12 @@ The set step is made to fail for real (the Koyeb stand-in answers 429 until
 the client gives up); the others through SHIPYARD_FAIL_AT, since nothing
 real fails on cue there. `finish:DATABASE_URL` fails the finish after the
 URL's new value became current but before the password's did.
+
+Kills are real SIGKILLs of the `inv` process: during the set step by this
+test, once GitHub holds the pending value; at the other points by the
+process itself through SHIPYARD_KILL_AT, which makes it die exactly there.
+Finish moves the URL to current before the password, so `finish:DATABASE_URL`
+is the kill between members: the URL new, the password still pending.
 """
 
 from __future__ import annotations
@@ -89,3 +95,55 @@ def test_killed_rotation_is_finished_by_resume(world: World) -> None:
     after = assert_db_consistent(world)
     assert after == pending and after != before
     assert world.value("DATABASE_URL", "previous") == before
+
+
+KILL_POINTS = ["create_pending:DATABASE_URL", "test_pending", "finish:DATABASE_URL"]
+
+
+def _kill_at(world: World, point: str, before: str) -> None:
+    """Run the rotation until it SIGKILLs itself at `point`; check what it left."""
+    killed = world.inv(*ROTATE, env={"SHIPYARD_KILL_AT": point})
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    pending_url = world.value("DATABASE_URL", "pending")
+    pending_password = world.value("DATABASE_PASSWORD", "pending")
+    if point.startswith("create_pending"):
+        assert pending_url is not None and pending_password is None
+    elif point == "test_pending":
+        assert pending_password is not None
+        assert world.github_secret("DATABASE_PASSWORD") == pending_password
+        assert world.koyeb_secret("database-url") == pending_url
+    else:
+        assert pending_url is None and pending_password is not None
+        assert world.value("DATABASE_URL") != before
+    current = world.value("DATABASE_URL")
+    assert current and world.logs_in(current), "the current value must keep working"
+    assert httpx.get(world.backend_url() + "/health/", timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_rotation_killed_at_a_step_is_undone_by_abort(world: World, point: str) -> None:
+    before = assert_db_consistent(world)
+    _kill_at(world, point, before)
+
+    aborted = world.inv("rotate", "--env=sandbox", "--abort")
+
+    assert aborted.returncode == 0, aborted.stdout + aborted.stderr
+    assert assert_db_consistent(world) == before
+    assert world.value("DATABASE_URL", "pending") is None
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_rotation_killed_at_a_step_is_finished_by_resume(
+    world: World, point: str
+) -> None:
+    before = assert_db_consistent(world)
+    _kill_at(world, point, before)
+    delivered = world.value("DATABASE_PASSWORD", "pending")
+
+    resumed = world.inv("rotate", "--env=sandbox", "--resume")
+
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    after = assert_db_consistent(world)
+    assert after != before and world.value("DATABASE_URL", "previous") == before
+    if delivered is not None:
+        assert world.value("DATABASE_PASSWORD") == delivered
