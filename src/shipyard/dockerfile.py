@@ -1,7 +1,8 @@
 """What parity and lint need to know from a Dockerfile, read without Docker.
 
-ARG defaults, the base images of FROM lines (with `${ARG}` filled in),
-EXPOSE ports and the default port of the start command, each with its line.
+ARG defaults, the base images of every FROM line of a multi-stage build
+(with `${ARG}` filled in), EXPOSE ports and the default port of the start
+command, each with its line.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 _ARG = re.compile(r"^ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?", re.IGNORECASE)
-_FROM = re.compile(r"^FROM\s+(?:--platform=\S+\s+)?(\S+)", re.IGNORECASE)
+_FROM = re.compile(
+    r"^FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", re.IGNORECASE
+)
+SCRATCH = "scratch"
 _EXPOSE = re.compile(r"^EXPOSE\s+(.+)$", re.IGNORECASE)
 _CMD = re.compile(r"^(?:CMD|ENTRYPOINT)\s+(.+)$", re.IGNORECASE)
 _DEFAULT_PORT = re.compile(r"\$\{PORT:-(\d+)\}")
@@ -27,13 +31,32 @@ class Located:
     line: int
 
 
+@dataclass(frozen=True)
+class Image(Located):
+    """The base image of one FROM line.
+
+    `line` is where the image is written: the FROM line itself, or the ARG
+    line when the FROM line is only `${arg}`. `stage` names the earlier stage
+    a FROM line builds on (its value is then that stage's image).
+    """
+
+    from_line: int = 0
+    arg: str | None = None
+    stage: str | None = None
+
+    @property
+    def pulled(self) -> bool:
+        """Whether this FROM line pulls an image (not an earlier stage, not scratch)."""
+        return self.stage is None and self.value.lower() != SCRATCH
+
+
 @dataclass
 class Dockerfile:
     """The parts of a Dockerfile Shipyard checks."""
 
     path: Path
     args: dict[str, Located] = field(default_factory=dict)
-    images: list[Located] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
     exposed: list[Located] = field(default_factory=list)
     default_ports: list[Located] = field(default_factory=list)
 
@@ -41,11 +64,15 @@ class Dockerfile:
 def read_dockerfile(path: Path) -> Dockerfile:
     """Parse `path`, joining continued lines and skipping comments."""
     parsed = Dockerfile(path)
+    stages: dict[str, Image] = {}
     for number, line in _logical_lines(path.read_text(encoding="utf-8")):
         if match := _ARG.match(line):
             parsed.args[match.group(1)] = Located(match.group(2) or "", number)
         elif match := _FROM.match(line):
-            parsed.images.append(_image(match.group(1), number, parsed.args))
+            image = _image(match.group(1), number, parsed.args, stages)
+            parsed.images.append(image)
+            if match.group(2):
+                stages[match.group(2).lower()] = image
         elif match := _EXPOSE.match(line):
             for port in match.group(1).split():
                 parsed.exposed.append(Located(port.split("/")[0], number))
@@ -74,12 +101,22 @@ def moving_tag(image: str) -> str | None:
     return f"its tag :{tag} is moved to new builds"
 
 
-def _image(text: str, number: int, args: dict[str, Located]) -> Located:
-    """A FROM image with ARGs filled in; located at the ARG when it is all one ARG."""
+def _image(
+    text: str, number: int, args: dict[str, Located], stages: dict[str, Image]
+) -> Image:
+    """A FROM image with ARGs filled in; located at the ARG when it is all one ARG,
+    and resolved to the stage's image when it names an earlier stage."""
     whole = _VARIABLE.fullmatch(text)
     if whole and whole.group(1) in args:
-        return Located(args[whole.group(1)].value, args[whole.group(1)].line)
-    return Located(_fill(text, args), number)
+        arg = args[whole.group(1)]
+        return Image(arg.value, arg.line, from_line=number, arg=whole.group(1))
+    filled = _fill(text, args)
+    stage = stages.get(filled.lower())
+    if stage is not None:
+        return Image(
+            stage.value, stage.line, from_line=number, arg=stage.arg, stage=filled
+        )
+    return Image(filled, number, from_line=number)
 
 
 def _fill(text: str, args: dict[str, Located]) -> str:

@@ -151,25 +151,30 @@ def publish_folder(stack: Stack) -> list[Finding]:
 
 
 def moving_images(stack: Stack) -> list[Finding]:
-    """In production every image is named by digest, so a rebuild is the same image."""
-    from shipyard.parity_runtime import base_image
+    """In production every image is named by digest, so a rebuild is the same image.
 
-    found = base_image(stack) if stack.production else None
-    if found is None:
+    Every FROM line of a multi-stage build counts: a moving builder image changes
+    what is copied into the final one.
+    """
+    from shipyard.parity_runtime import base_images
+
+    if not stack.production:
         return []
-    image, where = found
-    reason = moving_tag(image)
-    if reason is None:
-        return []
-    level: Level = "warning" if "moved to new builds" in reason else "error"
-    return [
-        Finding(
-            "moving-image-tag",
-            level,
-            where,
-            "BASE_IMAGE",
-            f"{stack.env} builds on {image}: {reason}, so two builds of one commit "
-            "can differ",
-            f"pin it by digest: {image.split('@')[0]}@sha256:<digest>",
+    findings = []
+    for base in base_images(stack):
+        reason = moving_tag(base.image) if base.pulled else None
+        if reason is None:
+            continue
+        level: Level = "warning" if "moved to new builds" in reason else "error"
+        findings.append(
+            Finding(
+                "moving-image-tag",
+                level,
+                base.where,
+                base.key,
+                f"{stack.env} builds on {base.image}: {reason}, so two builds of one "
+                "commit can differ",
+                f"pin it by digest: {base.image.split('@')[0]}@sha256:<digest>",
+            )
         )
-    ]
+    return findings

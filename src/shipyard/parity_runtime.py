@@ -7,10 +7,11 @@ made (no Docker image here, database not reachable) says why instead.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, replace
 from typing import Any
 
 from shipyard import node_versions
-from shipyard.dockerfile import python_version_of, read_dockerfile
+from shipyard.dockerfile import SCRATCH, python_version_of, read_dockerfile
 from shipyard.parity_model import RuntimeCheck, Side
 from shipyard.stack import Stack
 from shipyard.workflows import node_versions as ci_node_versions
@@ -18,18 +19,44 @@ from shipyard.workflows import node_versions as ci_node_versions
 LOCAL_PYTHON = "local interpreter"
 
 
-def base_image(stack: Stack) -> tuple[str, str] | None:
-    """The backend image's base and where it is set: BASE_IMAGE, else the Dockerfile."""
+@dataclass(frozen=True)
+class BaseImage:
+    """The image of one FROM line, where it is written and the key that sets it
+    (BASE_IMAGE, the ARG the FROM line reads, or FROM itself). `pulled` is False
+    for an earlier stage or scratch."""
+
+    image: str
+    where: str
+    key: str
+    pulled: bool = True
+
+
+def base_images(stack: Stack) -> list[BaseImage]:
+    """The image of every FROM line of the backend's Dockerfile, in order; BASE_IMAGE
+    of the configuration stands in for the ARG of that name."""
     backend = stack.config.backend
     path = backend.context / backend.dockerfile
-    parsed = read_dockerfile(path) if path.is_file() else None
-    if stack.config["BASE_IMAGE"] and (parsed is None or "BASE_IMAGE" in parsed.args):
-        return stack.config["BASE_IMAGE"], stack.where("BASE_IMAGE")
-    if parsed is None or not parsed.images:
-        return None
-    first = parsed.images[0]
+    override = stack.config["BASE_IMAGE"]
+    configured = BaseImage(override, stack.where("BASE_IMAGE"), "BASE_IMAGE")
+    if not path.is_file():
+        return [configured] if override else []
     shown = path.relative_to(stack.root) if path.is_relative_to(stack.root) else path
-    return first.value, f"{shown}:{first.line}"
+    found = []
+    for image in read_dockerfile(path).images:
+        if override and image.arg == "BASE_IMAGE":
+            found.append(replace(configured, pulled=image.pulled))
+        else:
+            where, key = f"{shown}:{image.line}", image.arg or "FROM"
+            found.append(BaseImage(image.value, where, key, image.pulled))
+    return found
+
+
+def base_image(stack: Stack) -> tuple[str, str] | None:
+    """The base of the image that runs (the last FROM) and where it is set."""
+    found = base_images(stack)
+    if not found or found[-1].image.lower() == SCRATCH:
+        return None
+    return found[-1].image, found[-1].where
 
 
 def python_check(stack: Stack, *, use_docker: bool = True) -> RuntimeCheck:

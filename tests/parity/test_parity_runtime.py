@@ -54,6 +54,24 @@ def test_image_python_other_than_the_local_interpreter_is_drift(
     assert python["ours"]["shown"] == f"{local[0]}.{local[1]}.{local[2]}"
 
 
+def test_python_of_a_multi_stage_build_is_read_from_the_last_stage(
+    project: Project,
+) -> None:
+    other = "3.9" if PY != "3.9" else "3.12"
+    project.edit(
+        "backend/Dockerfile",
+        "FROM ${BASE_IMAGE}\n",
+        f"FROM python:{other}-slim AS wheels\nFROM ${{BASE_IMAGE}}\n",
+    )
+
+    code, checks = _runtime(project, "--no-live")
+
+    assert code == 0
+    python = checks["Python"]
+    assert (python["status"], python["theirs"]["shown"]) == ("same", PY)
+    assert python["theirs"]["where"].startswith("backend/Dockerfile:1 (python:")
+
+
 def test_base_image_setting_wins_over_the_dockerfile_default(project: Project) -> None:
     project.append("env/prod.env", f"BASE_IMAGE=python:3.8-slim@{DIGEST}\n")
 
