@@ -3,6 +3,7 @@ registry, real PostgreSQL and the Koyeb stand-in running the containers."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import Self
@@ -82,6 +83,17 @@ def test_app_on_the_wrong_port_fails_and_the_old_version_keeps_serving(
     output = result.stdout + result.stderr
     assert "health check" in output.lower()
     assert "Traceback" not in output
+    # The deployment's own events are printed below the one-line error: the
+    # port the stand-in gave the app, and the check it waited for there.
+    assigned = re.search(r"^  Declared port (\d+) is reached on loopback port "
+                         r"(\d+); PORT=(\d+)$", result.stdout, re.MULTILINE)
+    assert assigned, result.stdout
+    declared, loopback, given = assigned.groups()
+    assert given == loopback
+    assert re.search(rf"^  Waiting for health check GET /health/ on port {declared}"
+                     rf" \(loopback 127\.0\.0\.1:{loopback}\)$",
+                     result.stdout, re.MULTILINE), result.stdout
+    assert "Declared port" not in result.stderr
     assert len(poller.statuses) > 10
     assert set(poller.statuses) == {200}, poller.statuses
     assert project.info()["git_sha"] == serving
