@@ -129,6 +129,52 @@ def test_deploy_ending_in_error_fails_the_release_and_rolls_back_both_halves(
                for r in journal)
 
 
+def test_smoke_test_failing_after_publish_restores_the_old_deploy_and_backend(
+    project: Project, netlify: Site
+) -> None:
+    ensure_released(project)
+    netlify.clear_faults()
+    serving, published = project.info()["git_sha"], netlify.published_id()
+    old_page = netlify.page().text
+    # A frontend change that loses the text the smoke test looks for
+    # ("Shipyard demo", in the page's heading and its title).
+    for source in (PAGE, "examples/frontend/app/layout.js"):
+        project.edit(source, "Shipyard demo", "Shipyard preview")
+    sha = project.commit("frontend without its smoke text")
+
+    result = project.inv("release", "--env=sandbox", timeout=1200)
+
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "Traceback" not in output
+    assert "without the text 'Shipyard demo'" in result.stderr
+    journal = project.journals()[-1]
+    deployed = next(r for r in journal if r.get("step") == "deploy_frontend"
+                    and r.get("event") == "done")
+    new_deploy = deployed["facts"]["deploy_id"]
+    assert new_deploy != published
+    assert deployed["facts"]["previous_deploy_id"] == published
+    states = {d["id"]: d["state"] for d in netlify.deploys()}
+    assert states[new_deploy] == "ready"
+    assert any(r.get("event") == "failed" and r.get("step") == "smoke_test_frontend"
+               for r in journal)
+    undone = [r["step"] for r in journal if r.get("event") == "undone"]
+    assert "deploy_frontend" in undone and "deploy" in undone
+    assert journal[-1]["facts"]["outcome"] == "rolled_back"
+
+    assert netlify.published_id() == published
+    page = netlify.page().text
+    assert "Shipyard preview" not in page and "Shipyard demo" in page
+    assert page == old_page
+    assert project.info()["git_sha"] == serving != sha
+    entry = max((r for r in project.ledger() if r["git_sha"] == sha),
+                key=lambda r: r["started_at"])
+    assert entry["outcome"] == "rolled_back"
+    assert entry["frontend_deploy_id"] == new_deploy
+    assert entry["previous_frontend_deploy_id"] == published
+    project.git("revert", "--no-edit", sha)
+
+
 def test_rollback_puts_both_halves_back_and_the_ledger_records_the_deploys(
     project: Project, netlify: Site
 ) -> None:
