@@ -165,7 +165,8 @@ def deploy_frontend(ctx: Context) -> Facts:
     console.done(
         f"Netlify deploy {result.deploy_id} published at {result.url} in "
         f"{time.monotonic() - started:.0f} s: {result.files_uploaded} of "
-        f"{result.files_hashed} files sent ({result.bytes_sent} bytes)"
+        f"{result.files_hashed} files sent ({result.bytes_sent} bytes), "
+        f"{result.files_skipped} skipped as Netlify already holds them"
     )
     return {
         "site_id": site,
@@ -174,6 +175,7 @@ def deploy_frontend(ctx: Context) -> Facts:
         "url": result.url,
         "deploy_url": result.deploy_url,
         "files_uploaded": result.files_uploaded,
+        "files_skipped": result.files_skipped,
         "bytes_sent": result.bytes_sent,
     }
 

@@ -98,7 +98,10 @@ def test_single_steps_reuse_the_install_and_the_build_and_send_nothing_new(
     assert "npm ci skipped" in built.stdout
     assert "reusing out/" in built.stdout
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
-    assert re.search(r"\b0 of \d+ files sent", deployed.stdout), deployed.stdout
+    summary = re.search(r"\b0 of (\d+) files sent \(0 bytes\), (\d+) skipped as "
+                        r"Netlify already holds them", deployed.stdout)
+    assert summary, deployed.stdout
+    assert summary[1] == summary[2] != "0"
     assert "CORS preflight" in deployed.stdout
     assert netlify.published_id() != published
 
