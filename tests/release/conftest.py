@@ -1,5 +1,5 @@
 """One sandbox for the release tests: registry, PostgreSQL and the Koyeb and Netlify
-stand-ins."""
+stand-ins. It takes minutes to start, so every module of this package shares it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from shipyard.sandbox.processes import free_port
 from tests.release.project import PORTS, Project, make_project
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def project() -> Iterator[Project]:
     # PostgreSQL refuses to run as root, so its data folder inside the project
     # must be reachable by the postgres user: a traversable folder, not

@@ -40,7 +40,7 @@ def release(c, env="", dry_run=False, json=False, allow_dirty=False, resume=Fals
         return show_plan(plan, json)
     console.say(f"release {inputs.release_id} of {inputs.git_sha[:12]} to {env}")
     result = flow.execute(config, plan, make_context(config, inputs))
-    finish(result, json)
+    finish(result, json, release_id=inputs.release_id)
 
 
 def _cut_off_run(config, plan_name: str):  # type: ignore[no-untyped-def]
@@ -88,7 +88,8 @@ def _carry_on(config, plan, inputs, journal, *, abort: bool, json: bool):  # typ
     console.say(f"{'aborting' if abort else 'resuming'} run {journal.run_id}")
     if not abort:
         return finish(
-            flow.execute(config, plan, ctx, resume_run=journal, picking_up=True), json
+            flow.execute(config, plan, ctx, resume_run=journal, picking_up=True), json,
+            release_id=inputs.release_id,
         )
     locks = lock_store(config, ctx.data["store"])
     flow.take_over_dead_lock(locks, config.env, picking_up=True)
@@ -99,7 +100,7 @@ def _carry_on(config, plan, inputs, journal, *, abort: bool, json: bool):  # typ
             close(ctx)
             frontend_steps.close(ctx)
         flow.record_abort(config, inputs.release_id, result)
-    finish(result, json, wanted="rolled_back")
+    finish(result, json, wanted="rolled_back", release_id=inputs.release_id)
 
 
 @task(help={"env": ENV_HELP, "to": "release id to go back to (default: the last "
@@ -154,7 +155,7 @@ def rollback(c, env="", to="", dry_run=False, json=False, with_data=False,
     console.say(f"rolling {env} back to release {target.id} ({target.image_ref}"
                 f"{frontend})")
     result = flow.execute(config, plan, make_context(config, inputs))
-    finish(result, json)
+    finish(result, json, release_id=inputs.release_id)
 
 
 @task(help={"env": ENV_HELP, "json": JSON_HELP})
@@ -186,12 +187,17 @@ def show_plan(plan, json: bool) -> None:  # type: ignore[no-untyped-def]
                   ["#", "step", "what", "undo"], rows)
 
 
-def finish(result, json: bool, wanted: str = "succeeded") -> None:  # type: ignore[no-untyped-def]
-    """Print the run's summary; a run that did not end as `wanted` exits non-zero."""
+def finish(result, json: bool, wanted: str = "succeeded",  # type: ignore[no-untyped-def]
+           release_id: str | None = None) -> None:
+    """Print the run's summary; a run that did not end as `wanted` exits non-zero.
+
+    The JSON result names the release the run recorded in the ledger.
+    """
     from shipyard.errors import ShipyardError
 
     if json:
-        console.emit_json(result.to_dict())
+        named = {"release_id": release_id} if release_id else {}
+        console.emit_json({**named, **result.to_dict()})
     else:
         rows = [[name, "done"] for name in result.completed]
         if result.failed_step:
