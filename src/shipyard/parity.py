@@ -90,9 +90,11 @@ def require_no_drift(report: ParityReport, *, for_release: bool = False) -> None
     if found:
         keys = sorted({getattr(i, "key", getattr(i, "name", "")) for i in found})
         shown = ", ".join(keys[:5]) + (" …" if len(keys) > 5 else "")
+        head = f"parity of {report.env}: {len(found)} drift finding(s) ({shown})"
+        if report.unchecked:
+            head += "; not checked: " + ", ".join(u.source for u in report.unchecked)
         raise ParityDrift(
-            f"{report.headline()} ({shown}): see `inv parity --env={report.env}` "
-            "for what to change"
+            f"{head}: see `inv parity --env={report.env}` for what to change"
         )
 
 

@@ -110,3 +110,61 @@ def test_rollback_with_data_needs_confirmation_then_restores_that_time(
     assert new["backup_id"] in rollback["notes"]
     safety = rollback["notes"].rsplit("backup ", 1)[-1]
     assert safety in {b["id"] for b in backups(project)}
+
+
+def built_images(project: Project, tag: str) -> list[str]:
+    """Tags of the backend image built for `tag`, on this machine's engine."""
+    import docker
+
+    engine = docker.from_env()
+    try:
+        name = f"{project.env['REGISTRY']}/shipyard-demo-backend"
+        return [t for image in engine.images.list(name=name) for t in image.tags
+                if t.endswith(f":{tag}")]
+    finally:
+        engine.close()
+
+
+def test_release_with_drift_stops_in_preflight_and_builds_nothing(
+    project: Project,
+) -> None:
+    import httpx
+
+    from shipyard.config import read_env_file
+
+    site = read_env_file(project.root / "env/sandbox.env")["NETLIFY_SITE_ID"]
+    token = SandboxStore(project.root / ".shipyard" / "sandbox").get(
+        "NETLIFY_AUTH_TOKEN"
+    )
+    assert token is not None
+    api = httpx.Client(base_url=project.env["NETLIFY_API_URL"] + "/", timeout=30,
+                       headers={"Authorization": f"Bearer {token.reveal()}"})
+    account = api.get(f"sites/{site}").raise_for_status().json()["account_slug"]
+    next_commit(project, "released over drift")
+    ledger_before = project.ledger()
+    runs_before = len(project.journals())
+    api.post(f"accounts/{account}/env", params={"site_id": site},
+             json=[{"key": "HAND_SET_FLAG",
+                    "values": [{"context": "all", "value": "on"}]}],
+             ).raise_for_status()
+    try:
+        result = project.inv("release", "--env=sandbox")
+    finally:
+        api.delete(f"accounts/{account}/env/HAND_SET_FLAG",
+                   params={"site_id": site}).raise_for_status()
+        api.close()
+
+    assert result.returncode != 0, result.stdout + result.stderr
+    [error] = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert "parity of sandbox: 1 drift finding(s) (HAND_SET_FLAG)" in error
+    assert "inv parity --env=sandbox" in error
+    assert "Traceback" not in result.stderr
+    [refused] = [r for r in project.ledger() if r not in ledger_before]
+    assert refused["outcome"] == "failed"
+    assert (refused["image_digest"], refused["backend_deployment_id"]) == (None, None)
+    assert (refused["frontend_deploy_id"], refused["backup_id"]) == (None, None)
+    assert not built_images(project, project.git("rev-parse", "HEAD")[:12])
+    [journal] = project.journals()[runs_before:]
+    steps = {record.get("step") for record in journal} - {None}
+    assert steps == {"preflight"}, steps
+    assert {r.get("event") for r in journal if r.get("step")} >= {"failed"}
