@@ -118,6 +118,18 @@ class World:
                               timeout=10).json()
         return {v["key"]: v["values"][0]["value"] for v in variables}
 
+    def backend_deployment(self) -> str:
+        """The id of the deployment the backend's Koyeb service serves now."""
+        from shipyard.providers.koyeb import KoyebClient
+
+        client = KoyebClient(self.project.env["KOYEB_API_URL"],
+                             Secret(self.value("KOYEB_TOKEN") or ""))
+        app = client.find_app("shipyard-demo")
+        assert app is not None, "the backend has no Koyeb app"
+        service = client.find_service(app.id, "backend")
+        assert service is not None and service.active_deployment_id
+        return service.active_deployment_id
+
     def logs_in(self, url: str) -> bool:
         return can_login(Secret(url)) is None
 
