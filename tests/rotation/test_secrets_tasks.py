@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -93,3 +95,75 @@ def test_set_from_stdin_keeps_the_old_value_as_previous(world: World) -> None:
     assert world.value("WEBHOOK_SIGNING_KEY", "previous") == old
     assert "whsec_set_by_hand_0001" not in run.stdout + run.stderr
     assert world.inv("secrets.push", "--env=sandbox").returncode == 0
+
+
+def _age(world: World, name: str, days: int) -> None:
+    """Move every date of `name`'s keyring metadata `days` into the past.
+
+    What the store would hold had the value been set that long ago: the
+    keyring's own metadata entry, rewritten in the store's record format.
+    """
+    from keyring.backends.SecretService import Keyring
+
+    from shipyard.secrets.keyring_store import meta_name
+    from shipyard.secrets.versions import SecretRecord
+
+    store, keyring = world.store(), Keyring()
+    record = SecretRecord.from_json(json.loads(
+        keyring.get_password(store.service, meta_name(name)) or "{}"))
+    shift = timedelta(days=days)
+    older = replace(
+        record,
+        created=record.created and record.created - shift,
+        rotated_at=record.rotated_at and record.rotated_at - shift,
+        versions={version: replace(stored, created=stored.created - shift)
+                  if stored.created else stored
+                  for version, stored in record.versions.items()},
+    )
+    keyring.set_password(store.service, meta_name(name),
+                         json.dumps(older.to_json()))
+
+
+def _listed(world: World) -> dict[str, dict]:
+    run = world.inv("secrets.list", "--env=sandbox", "--json")
+    assert run.returncode == 0, run.stderr
+    return {row["name"]: row for row in json.loads(run.stdout)}
+
+
+def test_due_rotates_exactly_the_secrets_whose_period_has_passed(
+    world: World,
+) -> None:
+    # rotation_days: webhook 7, reports 30, Django key 90, payment key 365
+    ages = {"WEBHOOK_SIGNING_KEY": 8, "REPORTS_DB_PASSWORD": 31,
+            "DJANGO_SECRET_KEY": 30, "PAYMENT_API_KEY": 100}
+    for name, days in ages.items():
+        _age(world, name, days)
+    before = {name: world.value(name) for name in
+              (*ages, "DATABASE_PASSWORD", "REPORTS_DATABASE_URL")}
+
+    listed = _listed(world)
+    assert {name for name, row in listed.items() if row["due"]} == {
+        "WEBHOOK_SIGNING_KEY", "REPORTS_DB_PASSWORD"}
+    assert {name: listed[name]["age_days"] for name in ages} == ages
+    table = world.inv("secrets.list", "--env=sandbox", env={"COLUMNS": "400"})
+    cells = [[cell.strip() for cell in line.split("\u2502")[1:-1]]
+             for line in table.stdout.splitlines()]
+    rows = {row[0]: (row[3], row[-1]) for row in cells if row}
+    assert rows["WEBHOOK_SIGNING_KEY"] == ("8 d", "yes")
+    assert rows["DJANGO_SECRET_KEY"] == ("30 d", "")
+
+    run = world.inv("rotate", "--env=sandbox", "--due")
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    for name in ("WEBHOOK_SIGNING_KEY", "REPORTS_DB_PASSWORD"):
+        assert world.value(name) != before[name], f"{name} was due but not rotated"
+        assert world.value(name, "previous") == before[name]
+    assert world.value("REPORTS_DATABASE_URL") != before["REPORTS_DATABASE_URL"]
+    for name in ("DJANGO_SECRET_KEY", "PAYMENT_API_KEY", "DATABASE_PASSWORD"):
+        assert world.value(name) == before[name], f"{name} was not due"
+    assert world.github_secret("WEBHOOK_SIGNING_KEY") == world.value(
+        "WEBHOOK_SIGNING_KEY")
+    after = _listed(world)
+    assert not any(row["due"] for row in after.values())
+    assert after["WEBHOOK_SIGNING_KEY"]["age_days"] == 0
+    assert after["DJANGO_SECRET_KEY"]["age_days"] == 30
