@@ -147,3 +147,39 @@ def test_rotation_killed_at_a_step_is_finished_by_resume(
     assert after != before and world.value("DATABASE_URL", "previous") == before
     if delivered is not None:
         assert world.value("DATABASE_PASSWORD") == delivered
+
+
+def _delivered(world: World, name: str) -> dict[str, str | None]:
+    """What each target of the generated or external secret `name` holds now."""
+    held = {"github": world.github_secret(name),
+            "netlify": world.netlify_env().get(name)}
+    if name == "WEBHOOK_SIGNING_KEY":
+        held["koyeb"] = world.koyeb_secret("webhook-signing-key")
+    else:
+        held["github:sandbox"] = world.github_secret(name, "sandbox")
+    return held
+
+
+@pytest.mark.parametrize(("name", "step"), [
+    ("WEBHOOK_SIGNING_KEY", "test_pending"),
+    ("WEBHOOK_SIGNING_KEY", "finish"),
+    ("PAYMENT_API_KEY", "finish"),
+])
+def test_failed_rotation_puts_github_netlify_and_koyeb_back_on_current(
+    world: World, name: str, step: str
+) -> None:
+    current = world.value(name)
+    assert current and set(_delivered(world, name).values()) == {current}
+    brought = "pay_rotation_that_fails_0007\n" if name == "PAYMENT_API_KEY" else None
+
+    run = world.inv("rotate", "--env=sandbox", f"--secret={name}",
+                    *(["--from-stdin"] if brought else []), stdin=brought,
+                    env={"SHIPYARD_FAIL_AT": step})
+
+    assert run.returncode != 0
+    assert f"injected failure at {step}" in run.stdout + run.stderr
+    for target in _delivered(world, name):
+        assert f"{name}: pending value set on {target}" in run.stdout, target
+    assert world.value(name) == current
+    assert world.value(name, "pending") is None
+    assert _delivered(world, name) == dict.fromkeys(_delivered(world, name), current)
