@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shipyard import settings
+from shipyard import config_guards, settings
 from shipyard.errors import ConfigError
 from shipyard.frontend_config import Frontend, parse_frontend
 from shipyard.paths import project_root
@@ -127,6 +127,7 @@ def load(env: str, root: Path | None = None) -> Config:
 
     layers = _layers(document, root, env, (*backend.env_keys, *frontend_keys))
     values, sources = _resolve(layers)
+    config_guards.check(values, sources)
     app_env = _app_env(layers, backend.env_keys, env, "[backend] env")
     frontend_env = _app_env(layers, frontend_keys, env, "[frontend] env")
     return Config(

@@ -159,3 +159,33 @@ def test_picking_up_a_cut_off_run_refuses_ambiguous_flags(
     result = inv(project, "release", "--env=prod", *flags)
     assert_one_line_error(result, "--")
     assert not (project / ".shipyard").exists()
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        ("", "REGISTRY is docker.io"),
+        ("REGISTRY=127.0.0.1:5000\n", "KOYEB_API_URL is https://app.koyeb.com/v1"),
+        (
+            (
+                "REGISTRY=localhost:5000\nKOYEB_API_URL=http://127.0.0.1:8601/v1\n"
+                "NETLIFY_API_URL=http://[::1]:8602/api/v1\n"
+                "GITHUB_API_URL=http://127.0.0.1:8603\n"
+            ),
+            "S3_ENDPOINT_URL is empty (the real service)",
+        ),
+    ],
+)
+def test_sandbox_store_is_refused_where_a_provider_is_not_on_loopback(
+    project: Path, line: str, key: str
+) -> None:
+    env_file = project / "env" / "prod.env"
+    env_file.write_text(env_file.read_text() + "SECRET_STORE=sandbox\n" + line)
+    result = inv(project, "config", "--env=prod")
+    assert_one_line_error(result, "env/prod.env", "SECRET_STORE=sandbox", key)
+
+
+def test_sandbox_store_is_accepted_for_the_loopback_sandbox(project: Path) -> None:
+    result = inv(project, "config", "--env=sandbox")
+    assert result.returncode == 0, result.stderr
+    assert "SECRET_STORE" in result.stdout and "sandbox" in result.stdout

@@ -56,6 +56,7 @@ DEBUG = "false"
 SECRET_STORE = "sandbox"
 KOYEB_API_URL = "http://127.0.0.1:9/v1"
 NETLIFY_API_URL = "http://127.0.0.1:9/api/v1"
+GITHUB_API_URL = "http://127.0.0.1:9"
 """
 
 ENV_FILE = """\
