@@ -130,7 +130,7 @@ def load(env: str, root: Path | None = None) -> Config:
     config_guards.check(values, sources)
     app_env = _app_env(layers, backend.env_keys, env, "[backend] env")
     frontend_env = _app_env(layers, frontend_keys, env, "[frontend] env")
-    return Config(
+    config = Config(
         root=root,
         env=env,
         project=_require(project, "name", str, toml_path, "project"),
@@ -142,6 +142,10 @@ def load(env: str, root: Path | None = None) -> Config:
         frontend=frontend,
         frontend_env=frontend_env,
     )
+    from shipyard.secrets.variables import load_variables
+
+    load_variables(config, document)
+    return config
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

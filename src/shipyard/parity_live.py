@@ -29,6 +29,7 @@ class Live:
     where: str
     entries: dict[str, Entry]
     secret_names: set[str] = field(default_factory=set)
+    variables: dict[str, Entry] | None = None
 
 
 def token(store: Any, name: str, provider: str, env: str) -> Secret | Unchecked:
@@ -106,7 +107,11 @@ def netlify(stack: Stack, store: Any) -> Live | Unchecked:
 
 
 def github(stack: Stack, store: Any) -> Live | Unchecked:
-    """The names of the repository's Actions secrets and the environment's."""
+    """The names of the repository's Actions secrets and the environment's.
+
+    With `[github] variables` listed, the repository's variables are read too.
+    """
+    from shipyard import parity_variables
     from shipyard.providers.github import GitHubActions
 
     slug = stack.github_repository()
@@ -122,16 +127,19 @@ def github(stack: Stack, store: Any) -> Live | Unchecked:
     owner, repo = slug.split("/", 1)
     url = stack.value("GITHUB_API_URL") or GITHUB_URL
     environment = _github_environment(stack)
+    where = f"GitHub {slug} (repository + environment {environment})"
+    variables = None
     try:
         with GitHubActions(
             owner, repo, found, base_url=url, max_retries=RETRIES
         ) as client:
             names = {s.name for s in client.list_secrets()}
             names |= _environment_secrets(client, environment)
+            if (stack.document.get("github") or {}).get("variables"):
+                variables = parity_variables.read(client, f"GitHub {slug} variables")
     except ShipyardError as problem:
         return Unchecked("GitHub", str(problem))
-    where = f"GitHub {slug} (repository + environment {environment})"
-    return Live(where, {name: Entry(name, where) for name in names})
+    return Live(where, {name: Entry(name, where) for name in names}, set(), variables)
 
 
 def _github_environment(stack: Stack) -> str:

@@ -129,7 +129,8 @@ def compare_netlify(
 
 
 def compare_github(stack: Stack, live: Live, mark: Marker) -> list[Difference]:
-    """Secret names the manifest and workflows need but GitHub lacks, and extras."""
+    """Secret names the manifest and workflows need but GitHub lacks, and extras;
+    then the `[github] variables` missing, extra or changed."""
     rules = Rules(
         extra="note",
         values="skip",
@@ -138,14 +139,18 @@ def compare_github(stack: Stack, live: Live, mark: Marker) -> list[Difference]:
         extra_hint="GitHub holds {key}, which neither the manifest nor a workflow "
         "names",
     )
+    from shipyard.parity_variables import compare_variables
+
     expected = _kept(stack, github_expected(stack))
-    return compare(
+    differences = compare(
         expected,
         _kept(stack, live.entries),
         found_where=live.where,
         mark=mark,
         rules=rules,
     )
+    variables_where = f"GitHub {stack.github_repository()} variables"
+    return differences + compare_variables(stack, live.variables, variables_where, mark)
 
 
 def _kept(stack: Stack, entries: dict[str, Entry]) -> dict[str, Entry]:

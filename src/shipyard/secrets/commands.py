@@ -16,6 +16,11 @@ from shipyard.config import Config
 from shipyard.errors import ShipyardError
 from shipyard.redaction import Secret
 from shipyard.secrets.manifest import Manifest, load_manifest
+from shipyard.secrets.variables_push import (
+    check_variables,
+    configured,
+    push_variables,
+)
 
 
 @dataclass
@@ -38,14 +43,16 @@ class Env:
         """Every secret the environment needs: the manifest's and Shipyard's own.
 
         Shipyard's own are the tokens of the providers it talks to (GitHub's
-        only when a secret goes there) and any admin URL a rotation logs in with.
+        only when a secret or a variable goes there) and any admin URL a
+        rotation logs in with.
         """
         from shipyard.secrets.targets import GITHUB_TOKEN
 
         specs = self.manifest.secrets.values()
         names = list(self.manifest.names())
         extra = list(self.config.secret_names)
-        if any(t.kind == "github" for spec in specs for t in spec.targets):
+        to_github = any(t.kind == "github" for spec in specs for t in spec.targets)
+        if to_github or configured(self):
             extra.append(GITHUB_TOKEN)
         extra += [spec.admin_url for spec in specs if spec.admin_url]
         names += [n for n in dict.fromkeys(extra) if n not in names]
@@ -136,6 +143,7 @@ def push(env: Env, *, dry_run: bool) -> Delivery:
                     targets.set(target, value)
                     console.done(f"delivered {where}")
                 result.done.append(where)
+        result.done += push_variables(env, targets, dry_run=dry_run)
     finally:
         targets.close()
     return result
@@ -167,9 +175,22 @@ def check(env: Env) -> list[str]:
                     failed.add(target.kind)
                     problems.append(f"{spec.name}: cannot check "
                                     f"{target.describe()}: {problem}")
+        problems += _variable_problems(env, targets, failed)
     finally:
         targets.close()
     return problems
+
+
+def _variable_problems(env: Env, targets: Any, failed: set[str]) -> list[str]:
+    """What `check` finds wrong with the `[github] variables` at GitHub."""
+    if not configured(env):
+        return []
+    if "github" in failed:
+        return ["[github] variables: not checked (github failed above)"]
+    try:
+        return check_variables(env, targets)
+    except ShipyardError as problem:
+        return [f"[github] variables: cannot check github: {problem}"]
 
 
 def show(env: Env, name: str, *, reveal: bool, version: str = "current") -> str:
