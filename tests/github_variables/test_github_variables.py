@@ -236,3 +236,19 @@ def test_one_name_for_a_value_that_differs_per_environment_is_refused(
         "but 'sandbox' in sandbox, and a repository variable holds one value: name "
         'it per environment, {NEXT_PUBLIC_ENVIRONMENT = "{ENV}_NEXT_PUBLIC_ENVIRONMENT"}'
     )
+
+
+def test_two_keys_given_one_variable_name_are_refused(project: Project) -> None:
+    project.append(
+        "shipyard.toml",
+        '\n[github]\nvariables = [{ NEXT_PUBLIC_ENVIRONMENT = "{ENV}_X" }, '
+        '{ BACKEND_PUBLIC_URL = "{ENV}_X" }]\n',
+    )
+
+    with pytest.raises(ConfigError) as refused:
+        config_module.load("prod", project.root)
+
+    assert str(refused.value) == (
+        "shipyard.toml: [github] variables gives two keys the name PROD_X: name "
+        "each key's variable apart"
+    )

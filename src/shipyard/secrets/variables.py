@@ -47,7 +47,7 @@ def load_variables(config: Config, document: dict[str, Any]) -> list[Variable]:
 
     Every error is one line naming shipyard.toml and the key to fix.
     """
-    entries = _entries((document.get("github") or {}).get("variables", []))
+    entries = _entries(document)
     if not entries:
         return []
     secret_keys = _secret_keys(config, document)
@@ -69,13 +69,16 @@ def load_variables(config: Config, document: dict[str, Any]) -> list[Variable]:
         name = _name(key, template, config.env)
         if ENV_MARK not in template:
             _check_shared(config, document, key, value.value)
+        if name in (v.name for v in found):
+            raise ConfigError(f"{WHERE} gives two keys the name {name}: name each "
+                              "key's variable apart")
         found.append(Variable(key, name, value.value, value.where))
     return found
 
 
 def names_elsewhere(config: Config, document: dict[str, Any]) -> set[str]:
     """Variable names the list gives the project's other environments."""
-    entries = _entries((document.get("github") or {}).get("variables", []))
+    entries = _entries(document)
     return {
         _name(key, template, other)
         for other in config.environments
@@ -84,8 +87,12 @@ def names_elsewhere(config: Config, document: dict[str, Any]) -> set[str]:
     }
 
 
-def _entries(raw: Any) -> list[tuple[str, str]]:
+def _entries(document: dict[str, Any]) -> list[tuple[str, str]]:
     """(ladder key, name template at GitHub) for each entry of the list."""
+    table = document.get("github") or {}
+    if not isinstance(table, dict):
+        raise ConfigError("shipyard.toml: [github] must be a table")
+    raw = table.get("variables", [])
     if not isinstance(raw, list):
         raise ConfigError(f"{WHERE} must be a list of keys, e.g. "
                           '["NEXT_PUBLIC_ENVIRONMENT"]')
