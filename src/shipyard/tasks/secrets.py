@@ -96,7 +96,7 @@ def check(c, env="", json=False):
         for problem in problems:
             console.warn(problem)
     if problems:
-        raise ShipyardError(f"{len(problems)} secret problem(s) in {env}: "
+        raise ShipyardError(f"secrets.check found {len(problems)} problem(s) in {env}: "
                             f"{problems[0]}")
     if not json:
         console.done(f"every secret of {env} is in the store and at its targets")
