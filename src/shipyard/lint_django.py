@@ -49,7 +49,9 @@ def allowed_hosts(stack: Stack) -> list[Finding]:
                 f"env/{stack.env}.env",
                 "BACKEND_PUBLIC_URL",
                 "ALLOWED_HOSTS not checked: the backend's URL is not known",
-                f"set BACKEND_PUBLIC_URL in env/{stack.env}.env",
+                f"to check it here, set BACKEND_PUBLIC_URL in env/{stack.env}.env; "
+                "left unset, the backend is reached on the Koyeb app's own "
+                "domain and the release's smoke test checks it there",
             )
         ]
     host = urlsplit(backend.value).hostname or ""

@@ -34,8 +34,11 @@ def show(report: ParityReport, *, everything: bool = False) -> None:
         [d.key, _finding(d), _side(d.expected), _side(d.found), d.hint]
         for d in _rows(report, everything)
     ]
+    unread = {u.source for u in report.unchecked}
     title = f"parity of {report.env}" + (
-        f" against {report.against}" if report.against else ""
+        f" against {report.against}"
+        if report.against and report.against not in unread
+        else ""
     )
     if rows:
         console.table(title, KEY_COLUMNS, plain_rows(rows))

@@ -26,6 +26,18 @@ def test_clean_project_has_no_drift_and_exits_zero(project: Project) -> None:
     assert "every key matches" in ran.out
 
 
+def test_without_a_local_env_file_nothing_claims_local_matches(
+    project: Project,
+) -> None:
+    (project.root / ".env").unlink()
+
+    ran = project.inv("parity", "--env=prod", "--no-live")
+
+    assert ran.code == 0, ran.out + ran.err
+    assert "against local" not in ran.out
+    assert "not checked: local" in ran.out + ran.err
+
+
 def test_key_the_environment_has_but_local_lacks_is_missing_drift(
     project: Project,
 ) -> None:
