@@ -42,6 +42,13 @@ def ci_secret_names(stack: Stack) -> list[str]:
     return sorted(names)
 
 
+def github_gaps(stack: Stack) -> list[str]:
+    """The workflow's secrets the manifest sends to no GitHub target, which
+    `secrets.push` therefore cannot deliver until the manifest names them."""
+    pushed = {item.name for item in stack.manifest.for_target("github")}
+    return [n for n in ci_secret_names(stack) if n not in pushed and not stack.ignored(n)]
+
+
 def _option(stack: Stack, key: str, default: str) -> str:
     value = str((stack.document.get("ci") or {}).get(key, default))
     if key != "install" and not _PLAIN.fullmatch(value):

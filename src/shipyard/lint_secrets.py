@@ -103,21 +103,47 @@ def _settings_files(context: Path) -> list[Path]:
     return found
 
 
-def unlisted_secrets(stack: Stack) -> list[Finding]:
-    """Secrets that workflows or the backend's settings read must be in the manifest."""
-    known = _known(stack)
-    findings = [
-        Finding(
-            "secret-not-in-manifest",
-            "error",
-            ref.where,
-            ref.name,
-            f"the workflow reads secret {ref.name}, which the manifest does not list",
-            f"add [secrets.{ref.name}] with its targets to shipyard.toml",
+def github_gap_fix(stack: Stack, name: str) -> str:
+    """The manifest change that lets `secrets.push` deliver `name` to GitHub."""
+    environment = (stack.document.get("ci") or {}).get("github_environment", stack.env)
+    target = f'{{github = "environment:{environment}"}}'
+    push = f"`inv secrets.push --env={stack.env}`"
+    tables = stack.document.get("secrets")
+    if isinstance(tables, dict) and name in tables:
+        return f"add the target {target} to [secrets.{name}] in shipyard.toml, then {push}"
+    if name in stack.manifest.secrets:
+        return (
+            f"add [secrets.{name}] with its kind and the target {target} to "
+            f"shipyard.toml, then {push}"
         )
-        for ref in secret_references(stack.root)
-        if ref.name not in known and not stack.ignored(ref.name)
-    ]
+    return (
+        f'add [secrets.{name}] with kind = "external" and targets = [{target}] to '
+        f"shipyard.toml, store it (`inv secrets.set {name} --env={stack.env}`), "
+        f"then {push}"
+    )
+
+
+def unlisted_secrets(stack: Stack) -> list[Finding]:
+    """Secrets that workflows or the backend's settings read must be in the manifest;
+    those a workflow releasing this environment reads must also go to GitHub."""
+    known = _known(stack)
+    to_github = {item.name for item in stack.manifest.for_target("github")}
+    findings = []
+    for ref in secret_references(stack.root, stack.env):
+        if ref.name in to_github or stack.ignored(ref.name):
+            continue
+        listed = ref.name in stack.manifest.secrets
+        findings.append(
+            Finding(
+                "secret-not-in-manifest",
+                "error",
+                ref.where,
+                ref.name,
+                f"the workflow reads secret {ref.name}, which the manifest "
+                + ("sends to no GitHub target" if listed else "does not list"),
+                github_gap_fix(stack, ref.name),
+            )
+        )
     for path in _settings_files(stack.config.backend.context):
         findings += _settings_reads(stack, path, known)
     return findings

@@ -3,7 +3,10 @@
 Koyeb should run the backend's `[backend] env` keys with the ladder's values
 and the manifest's Koyeb secrets as secret references; Netlify should hold
 the frontend's keys and the manifest's Netlify secrets; GitHub the secrets
-the manifest sends there and every secret a workflow references.
+the manifest sends there and every secret referenced by a workflow that
+releases this environment (or releases none). A referenced secret the
+manifest does not send to GitHub is named with the manifest change that
+lets `inv secrets.push` deliver it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 from shipyard.envfiles import EnvValue
 from shipyard.errors import ShipyardError
 from shipyard.lint_model import origin
+from shipyard.lint_secrets import github_gap_fix
 from shipyard.parity_compare import Marker, Rules, compare
 from shipyard.parity_live import Live
 from shipyard.parity_model import Difference, Entry, Side
@@ -56,12 +60,13 @@ def netlify_expected(stack: Stack, store: Any) -> dict[str, Entry]:
 
 
 def github_expected(stack: Stack) -> dict[str, Entry]:
-    """Secret names GitHub must hold: the manifest's and the workflows' references."""
+    """Secret names GitHub must hold: the manifest's and the references of the
+    workflows that release this environment."""
     expected = {
         item.name: Entry(item.name, "; ".join(item.where))
         for item in stack.manifest.for_target("github")
     }
-    for reference in secret_references(stack.root):
+    for reference in secret_references(stack.root, stack.env):
         expected.setdefault(reference.name, Entry(reference.name, reference.where))
     return expected
 
@@ -149,6 +154,13 @@ def compare_github(stack: Stack, live: Live, mark: Marker) -> list[Difference]:
         mark=mark,
         rules=rules,
     )
+    pushed = {item.name for item in stack.manifest.for_target("github")}
+    differences = [
+        replace(d, hint=github_gap_fix(stack, d.key))
+        if d.kind == "missing" and d.key not in pushed
+        else d
+        for d in differences
+    ]
     variables_where = f"GitHub {stack.github_repository()} variables"
     return differences + compare_variables(stack, live.variables, variables_where, mark)
 

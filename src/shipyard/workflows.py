@@ -2,7 +2,8 @@
 
 The secrets each workflow references and the Node version its setup-node
 steps ask for, with file and line; read line by line so no YAML library is
-needed at run time.
+needed at run time. A workflow that runs `inv release --env=NAME` needs its
+secrets for those environments only; one that releases none, for every one.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ _SETUP_NODE = re.compile(r"uses:\s*['\"]?actions/setup-node@")
 _NODE_VERSION = re.compile(r"^\s*node-version:\s*['\"]?([^'\"#\s]+)")
 _NODE_VERSION_FILE = re.compile(r"^\s*node-version-file:\s*['\"]?([^'\"#\s]+)")
 _STEP_START = re.compile(r"^\s*-\s")
+_RELEASES = re.compile(r"\binv\s+release\b[^\n]*?--env[= ]([A-Za-z0-9._/-]+)")
 AUTOMATIC = frozenset({"GITHUB_TOKEN"})
 
 
@@ -40,12 +42,22 @@ def workflow_files(root: Path) -> list[Path]:
     return sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")])
 
 
-def secret_references(root: Path) -> list[Reference]:
-    """Every `secrets.NAME` the workflows use (GitHub's own token left out)."""
+def released_environments(text: str) -> frozenset[str]:
+    """The environments a workflow's `inv release --env=NAME` steps release."""
+    return frozenset(_RELEASES.findall(text))
+
+
+def secret_references(root: Path, env: str | None = None) -> list[Reference]:
+    """Every `secrets.NAME` the workflows use (GitHub's own token left out);
+    with `env`, only those of workflows that release `env` or no environment."""
     found = []
     for path in workflow_files(root):
         shown = relative(path, root)
-        lines = path.read_text(encoding="utf-8").splitlines()
+        text = path.read_text(encoding="utf-8")
+        released = released_environments(text)
+        if env is not None and released and env not in released:
+            continue
+        lines = text.splitlines()
         for number, line in enumerate(lines, 1):
             for dotted, quoted in _SECRET_REF.findall(line):
                 name = dotted or quoted

@@ -189,15 +189,17 @@ class Project:
         return self
 
     def inv(self, *argv: str) -> Ran:
-        """Run `inv parity|lint|ci.workflow|backup.* ...` in this process, as a user
-        would."""
+        """Run `inv parity|lint|ci.workflow|backup.*|secrets.* ...` in this process,
+        as a user would."""
         from shipyard.tasks import backup, ci, parity
+        from shipyard.tasks import secrets as secrets_tasks
 
         namespace = Collection()
         namespace.add_task(parity.parity)
         namespace.add_task(parity.lint)
         namespace.add_collection(ci.ci)
         namespace.add_collection(backup.backup)
+        namespace.add_collection(secrets_tasks.secrets)
         code = 0
         with _captured() as (out, err), _inside(self.root):
             try:

@@ -21,7 +21,7 @@ def workflow(c, env="prod", output=".github/workflows/release.yml", check=False)
     from pathlib import Path
 
     from shipyard import console
-    from shipyard.ci_workflow import render_workflow, write_workflow
+    from shipyard.ci_workflow import github_gaps, render_workflow, write_workflow
     from shipyard.errors import ShipyardError
     from shipyard.stack import load_stack
 
@@ -40,6 +40,13 @@ def workflow(c, env="prod", output=".github/workflows/release.yml", check=False)
     shown = (written.relative_to(stack.root) if written.is_relative_to(stack.root)
              else written)
     console.done(f"wrote {shown}: releases {env} on pushes")
+    gaps = github_gaps(stack)
+    if gaps:
+        console.warn(
+            f"GitHub needs {len(gaps)} secret(s) the manifest sends to no GitHub "
+            f"target ({', '.join(gaps)}): `inv lint --env={env}` names the "
+            f"shipyard.toml change for each, then `inv secrets.push --env={env}`"
+        )
 
 
 ci = Collection("ci")
