@@ -20,7 +20,11 @@ FAILED = "failed"
 ROLLED_BACK = "rolled_back"
 IN_PROGRESS = "in_progress"
 OUTCOMES = (SUCCEEDED, FAILED, ROLLED_BACK, IN_PROGRESS)
-_IDENTIFIERS = {"id", "env", "git_sha", "started_at", "finished_at", "who", "outcome"}
+RELEASE = "release"
+ROLLBACK = "rollback"
+KINDS = (RELEASE, ROLLBACK)
+_IDENTIFIERS = {"id", "env", "git_sha", "started_at", "finished_at", "who", "outcome",
+                "kind", "restores"}
 
 
 def release_id(git_sha: str, when: datetime | None = None) -> str:
@@ -31,7 +35,12 @@ def release_id(git_sha: str, when: datetime | None = None) -> str:
 
 @dataclass(frozen=True)
 class Release:
-    """One release of one environment, as the ledger records it."""
+    """One release of one environment, as the ledger records it.
+
+    `kind` tells a release of new code from a rollback, which names in
+    `restores` the release it went back to. Records written before kinds
+    were kept read as releases.
+    """
 
     id: str
     env: str
@@ -48,10 +57,14 @@ class Release:
     who: str = field(default_factory=whoami)
     outcome: str = IN_PROGRESS
     notes: str = ""
+    kind: str = RELEASE
+    restores: str | None = None
 
     def __post_init__(self) -> None:
         if self.outcome not in OUTCOMES:
             raise ValueError(f"release outcome must be one of {OUTCOMES}")
+        if self.kind not in KINDS:
+            raise ValueError(f"release kind must be one of {KINDS}")
 
     def finished(self, outcome: str, notes: str | None = None) -> Release:
         """This release ended with `outcome`, stamped with the time it ended."""

@@ -3,6 +3,7 @@ record of each wins, and last_good finds what a rollback should return to."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -50,6 +51,8 @@ def test_ledger_round_trips_every_field(root: Path) -> None:
         who="alice@laptop",
         outcome="succeeded",
         notes="first release of the year",
+        kind="rollback",
+        restores="0000001-20240131T120100Z",
     )
 
     ledger.record(recorded)
@@ -105,3 +108,20 @@ def test_last_good_before_a_release_looks_only_at_older_ones(root: Path) -> None
 def test_release_refuses_an_unknown_outcome() -> None:
     with pytest.raises(ValueError, match="outcome must be one of"):
         release(1, "mostly fine")
+
+
+def test_record_written_before_kinds_were_kept_reads_as_a_release(root: Path) -> None:
+    folder = root / ".shipyard" / "ledger"
+    folder.mkdir(parents=True)
+    old = release(1, "succeeded").to_dict()
+    del old["kind"], old["restores"]
+    (folder / "prod.jsonl").write_text(json.dumps(old) + "\n", encoding="utf-8")
+
+    [read] = FileLedger.for_project(root).list("prod")
+
+    assert (read.id, read.kind, read.restores) == (old["id"], "release", None)
+
+
+def test_release_refuses_an_unknown_kind() -> None:
+    with pytest.raises(ValueError, match="kind"):
+        Release(id="x", env="prod", git_sha=SHA, kind="hotfix")
