@@ -2,7 +2,9 @@
 
 Output is written through the redaction layer, so a secret value known to
 the process never reaches the terminal or CI logs. `--json` runs send
-human-readable lines to stderr and keep stdout for the result.
+human-readable lines to stderr and keep stdout for the result. Every stream
+is a `SteadyStream`: when its reader goes away, output is dropped and the run
+goes on.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from shipyard.output_streams import steady
 from shipyard.redaction import RedactingStream, redact
 
 if TYPE_CHECKING:
@@ -38,7 +41,7 @@ def console() -> Console:
     if _state["console"] is None:
         from rich.console import Console
 
-        stream = sys.stderr if _state["json"] else sys.stdout
+        stream = steady(sys.stderr if _state["json"] else sys.stdout)
         width = None if stream.isatty() else int(os.environ.get("COLUMNS", "120"))
         _state["console"] = Console(
             file=RedactingStream(stream),  # type: ignore[arg-type]
@@ -70,11 +73,12 @@ def warn(message: str) -> None:
 def error(message: str) -> None:
     """A one-line error on stderr, masked like everything else."""
     line = redact(str(message)).splitlines()[0] if message else "error"
+    stream = steady(sys.stderr)
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        sys.stderr.write(f"::error::{line}\n")
+        stream.write(f"::error::{line}\n")
     else:
-        sys.stderr.write(f"error: {line}\n")
-    sys.stderr.flush()
+        stream.write(f"error: {line}\n")
+    stream.flush()
 
 
 def detail(text: str) -> None:
@@ -97,8 +101,9 @@ def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
 
 def emit_json(payload: Any) -> None:
     """The machine-readable result of a `--json` run, masked, on stdout."""
-    sys.stdout.write(redact(json.dumps(payload, indent=2, default=str)) + "\n")
-    sys.stdout.flush()
+    stream = steady(sys.stdout)
+    stream.write(redact(json.dumps(payload, indent=2, default=str)) + "\n")
+    stream.flush()
 
 
 @contextmanager

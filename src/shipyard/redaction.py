@@ -25,10 +25,13 @@ class Redactor:
         with self._lock:
             self._values.add(value)
         if os.environ.get("GITHUB_ACTIONS") == "true":
+            from shipyard.output_streams import steady
+
+            runner = steady(sys.__stdout__)  # type: ignore[arg-type]
             for line in value.splitlines():
                 if line.strip():
-                    sys.__stdout__.write(f"::add-mask::{line}\n")
-            sys.__stdout__.flush()
+                    runner.write(f"::add-mask::{line}\n")
+            runner.flush()
 
     def redact(self, text: str) -> str:
         """`text` with every known secret value replaced by the mask."""
