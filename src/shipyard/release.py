@@ -3,6 +3,7 @@ lock, and record the outcome in the ledger."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from shipyard import backend_steps, console, frontend_steps, git
@@ -194,8 +195,13 @@ def execute(
     *,
     resume_run: Any = None,
     picking_up: bool = False,
+    announce: Callable[[], None] | None = None,
 ):
-    """Run (or resume) `plan` holding the environment's lock; record the ledger."""
+    """Run (or resume) `plan` holding the environment's lock; record the ledger.
+
+    `announce` prints the run's start line once the lock is held and no
+    cut-off run stands in the way, so a refused run never looks started.
+    """
     from shipyard import pipeline
     from shipyard.journal import Journal
     from shipyard.ledger import Release
@@ -215,6 +221,8 @@ def execute(
     ):
         if resume_run is None:
             refuse_if_cut_off(config)
+        if announce is not None:
+            announce()
         journal = resume_run or Journal.new(plan.name, config.env, root=config.root)
         entry = ledger.get(config.env, inputs.release_id) or Release(
             id=inputs.release_id, env=config.env, git_sha=inputs.git_sha
@@ -241,16 +249,14 @@ def take_over_dead_lock(locks: Any, env: str, *, picking_up: bool) -> None:
     release is told what happened instead.
     """
     import os
-    import re
 
     from shipyard.errors import LockHeld
+    from shipyard.release_checks import dead_holder_pid
     from shipyard.stamps import whoami
 
     info = locks.status(env)
-    if info is None:
-        return
-    match = re.fullmatch(r"(?P<who>.+) pid (?P<pid>\d+)", info.holder)
-    if not match or match["who"] != whoami() or _alive(int(match["pid"])):
+    pid = dead_holder_pid(info) if info is not None else None
+    if pid is None:
         return
     if not picking_up:
         from shipyard.journal import Journal
@@ -259,24 +265,12 @@ def take_over_dead_lock(locks: Any, env: str, *, picking_up: bool) -> None:
         command = pick_up_command(
             unfinished.header.get("plan") if unfinished else None, env)
         raise LockHeld(
-            f"{env} is locked by pid {match['pid']}, which is gone: its run was cut "
+            f"{env} is locked by pid {pid}, which is gone: its run was cut "
             f"off; finish it with `{command} --resume` or undo it with "
             f"`{command} --abort`"
         )
     locks.break_lock(env, by=f"{whoami()} pid {os.getpid()} picking up a cut-off run")
-    console.warn(f"took over the {env} lock of pid {match['pid']}, which is gone")
-
-
-def _alive(pid: int) -> bool:
-    import os
-
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    console.warn(f"took over the {env} lock of pid {pid}, which is gone")
 
 
 def refuse_if_cut_off(config: Config) -> None:

@@ -92,8 +92,10 @@ def execute(config: Config, plan: Plan, ctx: Context, *,
         try:
             if journal is None:
                 refuse_if_cut_off(config)
+                _announce(config, plan, picking_up=False)
                 journal = Journal.new(PLAN, config.env, root=config.root)
                 return pipeline.run(plan, journal=journal, ctx=ctx, on_event=_show_event)
+            _announce(config, plan, picking_up=True)
             return pipeline.resume(plan, journal, ctx, on_event=_show_event)
         finally:
             ctx.data["rotation"].targets.close()
@@ -113,6 +115,7 @@ def abort(config: Config, plan: Plan, ctx: Context, journal: Any) -> RunResult:
 
     rotation = ctx.data["rotation"]
     with _locked(config, plan, ctx, picking_up=True):
+        _announce(config, plan, picking_up=True)
         try:
             result = pipeline.abort(plan, journal, ctx, on_event=_show_event)
             if "create_pending" in journal.cut_off_steps():
@@ -156,7 +159,11 @@ def _locked(config: Config, plan: Plan, ctx: Context, *, picking_up: bool) -> An
 
     locks = lock_store(config, ctx.data["rotation"].store)
     take_over_dead_lock(locks, config.env, picking_up=picking_up)
-    console.say(f"{'picking up' if picking_up else 'starting'} the rotation of "
-                f"{plan.release_id} in {config.env}")
     return held(locks, config.env, f"{PLAN} {plan.release_id}",
                 ttl_seconds=config["DEPLOY_TIMEOUT"] * 3 + 600)
+
+
+def _announce(config: Config, plan: Plan, *, picking_up: bool) -> None:
+    """The start line, printed once the lock is held and nothing stands in the way."""
+    console.say(f"{'picking up' if picking_up else 'starting'} the rotation of "
+                f"{plan.release_id} in {config.env}")

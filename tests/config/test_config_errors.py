@@ -189,3 +189,60 @@ def test_sandbox_store_is_accepted_for_the_loopback_sandbox(project: Path) -> No
     result = inv(project, "config", "--env=sandbox")
     assert result.returncode == 0, result.stderr
     assert "SECRET_STORE" in result.stdout and "sandbox" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["rollback", "--env=sandbox", "--to="],
+         ["--to is empty", "inv releases --env=sandbox", "leave --to out"]),
+        (["backup.restore", "--env=sandbox", "--id=", "--yes"],
+         ["--id is empty", "inv backup.list --env=sandbox"]),
+        (["backup.verify", "--env=sandbox", "--id="], ["--id is empty"]),
+        (["rotate", "--env=sandbox", "--secret="], ["--secret is empty", "--due"]),
+    ],
+)
+def test_an_explicitly_empty_value_flag_is_refused_not_defaulted(
+    project: Path, args: list[str], words: list[str]
+) -> None:
+    result = inv(project, *args)
+    assert_one_line_error(result, *words)
+    assert result.stdout == ""
+    assert not (project / ".shipyard").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "code"),
+    [
+        (["release", "--env=prodd", "--json"], {}, 2),
+        (["config", "--env=prod", "--json"], {"DEPLOY_TIMEOUT": "soon"}, 2),
+        (["rotate", "--env=sandbox", "--secret=", "--json"], {}, 1),
+    ],
+)
+def test_a_json_run_that_fails_early_prints_one_failure_object_on_stdout(
+    project: Path, args: list[str], env: dict[str, str], code: int
+) -> None:
+    result = inv(project, *args, **env)
+    assert_one_line_error(result)
+    assert result.returncode == code
+    printed = json.loads(result.stdout)
+    assert printed == {"ok": False, "exit_code": code,
+                       "error": result.stderr.strip().removeprefix("error: ")}
+
+
+def test_a_json_failure_masks_a_secret_value_the_error_would_show(
+    project: Path,
+) -> None:
+    sentinel = "sentinel-aws-secret-4d81be"
+    env_file = project / "env" / "staging.env"
+    env_file.write_text(env_file.read_text() + "SECRET_STORE=env\n")
+    result = inv(project, "backup.verify", "--env=staging", f"--id={sentinel}",
+                 "--json", AWS_ACCESS_KEY_ID="AKIAEXAMPLE",
+                 AWS_SECRET_ACCESS_KEY=sentinel,
+                 DATABASE_URL="postgresql://user:pw@127.0.0.1:9/app",
+                 S3_ENDPOINT_URL="http://127.0.0.1:9")
+    assert_one_line_error(result, "EndpointConnectionError")
+    printed = json.loads(result.stdout)
+    assert printed["ok"] is False and printed["exit_code"] == 1
+    assert "****" in printed["error"]
+    assert sentinel not in result.stdout + result.stderr

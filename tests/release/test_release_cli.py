@@ -175,3 +175,123 @@ def test_held_lock_shows_its_holder_and_only_force_breaks_it_audited(
     _, who, env, what = breaks[0]
     assert env == "sandbox" and who.startswith(whoami())
     assert "held by alice@laptop pid 41" in what
+
+
+def test_rollback_dry_run_names_the_release_it_would_go_back_to(
+    project: Project,
+) -> None:
+    target = next(r for r in project.ledger()
+                  if r["outcome"] == "succeeded" and r["backend_deployment_id"])
+
+    result = project.inv("rollback", "--env=sandbox", f"--to={target['id']}",
+                         "--dry-run")
+    as_json = project.inv("rollback", "--env=sandbox", f"--to={target['id']}",
+                          "--dry-run", "--json")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"would roll sandbox back to release {target['id']}" in result.stdout
+    assert "dry run: nothing changed" in result.stdout
+    assert as_json.returncode == 0, as_json.stderr
+    printed = json.loads(as_json.stdout)
+    assert printed["target"] == target["id"] and printed["would_refuse"] == []
+
+
+def test_dry_run_on_a_dirty_tree_shows_the_plan_and_says_the_release_is_refused(
+    project: Project,
+) -> None:
+    scratch = project.root / "scratch.txt"
+    scratch.write_text("not committed\n")
+    try:
+        result = project.inv("release", "--env=sandbox", "--dry-run")
+    finally:
+        scratch.unlink()
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "dry run: nothing changed" in result.stdout
+    assert " deploy " in result.stdout
+    lines = error_lines(result)
+    assert len(lines) == 1, result.stderr
+    assert "the real release would be refused" in lines[0]
+    assert "1 uncommitted change(s) (scratch.txt)" in lines[0]
+
+
+def cut_off_run(project: Project) -> tuple[int, Any]:
+    """Leave what a release killed hard leaves: its journal and its lock, held by
+    a pid of this machine that is gone. The pid, and the journal's path."""
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    code = ("from pathlib import Path\n"
+            "from shipyard import config\n"
+            "from shipyard.journal import Journal\n"
+            "from shipyard.shared_state import lock_store\n"
+            "journal = Journal.new('release', 'sandbox', root=Path('.'))\n"
+            "journal.begin({'plan': 'release', 'env': 'sandbox', 'release_id': "
+            "'cut-off', 'git_sha': '0' * 40, 'steps': ['preflight']})\n"
+            "lock_store(config.load('sandbox')).acquire("
+            f"'sandbox', '{whoami()} pid {gone.pid}', 'release cut-off', 600)\n"
+            "print(journal.path)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=project.root,
+                          env=project.env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return gone.pid, project.root / done.stdout.strip()
+
+
+def test_a_cut_off_run_is_named_by_dry_run_and_lock_status_and_refuses_release(
+    project: Project,
+) -> None:
+    pid, journal = cut_off_run(project)
+    try:
+        preview = project.inv("release", "--env=sandbox", "--dry-run", "--json")
+        status = project.inv("lock.status", "--env=sandbox")
+        refused = project.inv("release", "--env=sandbox")
+    finally:
+        journal.unlink()
+        project.inv("lock.release", "--env=sandbox", "--force")
+
+    assert preview.returncode == 1, preview.stdout + preview.stderr
+    printed = json.loads(preview.stdout)
+    steps = [s["step"] for s in printed["steps"]]
+    assert steps[0] == "preflight" and "deploy" in steps and "smoke_test" in steps
+    refusals = printed["would_refuse"]
+    assert any(f"run {journal.stem} of sandbox was cut off" in r for r in refusals)
+    assert any(f"locked by pid {pid}, which is gone" in r for r in refusals)
+    assert len(error_lines(preview)) == 1
+    assert "the real release would be refused" in preview.stderr
+    assert status.returncode == 0, status.stderr
+    assert f"pid {pid} since 20" in status.stdout
+    assert "that process is no longer running: the run was cut off" in status.stdout
+    assert "inv release --env=sandbox --resume" in status.stdout
+    assert refused.returncode != 0
+    assert "release " not in refused.stdout and refused.stdout.strip() == ""
+    assert f"pid {pid}, which is gone" in refused.stderr
+
+
+@pytest.mark.parametrize("command", [["release", "--env=sandbox"],
+                                     ["rotate", "--env=sandbox",
+                                      "--secret=DJANGO_SECRET_KEY"]])
+def test_a_run_refused_by_a_held_lock_prints_no_start_line(
+    project: Project, command: list[str]
+) -> None:
+    hold_lock(project, "bob@desk pid 77", "release 9c1e2d0 from bob")
+    try:
+        result = project.inv(*command)
+    finally:
+        project.inv("lock.release", "--env=sandbox", "--force")
+
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "bob@desk pid 77" in result.stderr
+    assert " of " not in result.stdout, result.stdout
+    assert "starting the rotation" not in result.stdout, result.stdout
+
+
+def test_restoring_an_unknown_backup_is_refused_before_asking_to_confirm(
+    project: Project,
+) -> None:
+    result = project.inv("backup.restore", "--env=sandbox", "--id=bogus")
+
+    assert result.returncode == 1
+    lines = error_lines(result)
+    assert len(lines) == 1, result.stderr
+    assert "no backup bogus for sandbox" in lines[0]
+    assert "would restore" not in result.stdout

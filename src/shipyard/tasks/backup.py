@@ -11,6 +11,7 @@ from shipyard.tasks.common import (
     JSON_HELP,
     guarded,
     load_config,
+    refuse_empty,
 )
 
 
@@ -72,14 +73,20 @@ def list_(c, env="", json=False):
             "into (default DATABASE_URL: the environment's own database)",
             "yes": "confirm overwriting the target database", "dry_run": DRY_RUN_HELP})
 @guarded
-def restore(c, env="", id="", target_db="DATABASE_URL", yes=False, dry_run=False):
+def restore(c, env="", id=None, target_db="DATABASE_URL", yes=False, dry_run=False):
     """Restore a backup into the environment's database (needs --yes)."""
     from shipyard.backup_restore import restore_backup
+    from shipyard.backup_store import read_backup
     from shipyard.errors import ShipyardError
 
+    refuse_empty("--id", id, f"name a backup from `inv backup.list --env="
+                 f"{env or 'ENV'}`")
+    refuse_empty("--target-db", target_db, "name the secret holding the database "
+                 "URL, or leave --target-db out for DATABASE_URL")
     config, _, s3, secret = _open(env)
     if not id:
         raise ShipyardError("name the backup with --id (see `inv backup.list`)")
+    read_backup(s3, config["S3_BUCKET"], env, id)
     if dry_run or not yes:
         console.say(f"would restore backup {id} over the database in secret "
                     f"{target_db} of {env}")
@@ -95,12 +102,14 @@ def restore(c, env="", id="", target_db="DATABASE_URL", yes=False, dry_run=False
             "a database to restore into (default: a temporary one on the same "
             "server)"})
 @guarded
-def verify(c, env="", id="", json=False, scratch_db=""):
+def verify(c, env="", id=None, json=False, scratch_db=""):
     """Restore a backup into a scratch database and compare it with its metadata."""
     from shipyard.backup_store import list_backups
     from shipyard.backup_verify import verify_backup
     from shipyard.errors import ShipyardError
 
+    refuse_empty("--id", id, f"name a backup from `inv backup.list --env="
+                 f"{env or 'ENV'}`, or leave --id out for the newest")
     config, _, s3, secret = _open(env)
     if not id:
         newest = list_backups(s3, config["S3_BUCKET"], env)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -11,33 +12,65 @@ from invoke.exceptions import Exit
 
 from shipyard import console
 from shipyard.errors import ShipyardError
+from shipyard.redaction import redact
 
 
 def guarded(body: Callable[..., Any]) -> Callable[..., Any]:
     """Run a task body so that Shipyard's errors end it with one line and an exit code.
 
     A `json` keyword, when the task has one, switches human output to stderr
-    and leaves stdout for the machine-readable result.
+    and leaves stdout for the machine-readable result; a task that fails
+    before printing its result prints {"ok": false, "error", "exit_code"}
+    there instead, so a `--json` caller always gets one object.
     """
 
     @functools.wraps(body)
     def wrapper(c: Any, *args: Any, **kwargs: Any) -> Any:
-        console.configure(json_mode=bool(kwargs.get("json")))
+        json_mode = bool(kwargs.get("json"))
+        console.configure(json_mode=json_mode)
+        watched = _Watched(sys.stdout) if json_mode else None
+        if watched is not None:
+            sys.stdout = watched  # type: ignore[assignment]
         try:
             return body(c, *args, **kwargs)
         except ShipyardError as problem:
-            console.error(str(problem))
-            raise Exit(code=problem.exit_code) from None
+            _fail(str(problem), problem.exit_code, watched)
         except KeyboardInterrupt:
-            console.error("interrupted")
-            raise Exit(code=130) from None
+            _fail("interrupted", 130, watched)
         except Exception as problem:
             if not _from_outside(problem) or os.environ.get("SHIPYARD_DEBUG"):
                 raise
-            console.error(_outside_message(problem))
-            raise Exit(code=1) from None
+            _fail(_outside_message(problem), 1, watched)
+        finally:
+            if watched is not None and sys.stdout is watched:
+                sys.stdout = watched.inner
 
     return wrapper
+
+
+class _Watched:
+    """stdout, noting whether the task has printed anything on it yet."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.written = False
+
+    def write(self, text: str) -> int:
+        self.written = self.written or bool(text)
+        return self.inner.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def _fail(message: str, code: int, watched: _Watched | None) -> None:
+    """End the task: the one line on stderr and, for --json, the failure on stdout."""
+    console.error(message)
+    if watched is not None and not watched.written:
+        line = (redact(message).splitlines() or ["error"])[0]
+        sys.stdout = watched.inner
+        console.emit_json({"ok": False, "error": line, "exit_code": code})
+    raise Exit(code=code) from None
 
 
 # Libraries whose errors describe the outside world (a refused connection, a
@@ -84,3 +117,13 @@ def load_config(env: str | None):  # type: ignore[no-untyped-def]
 ENV_HELP = "environment to act on, as listed in shipyard.toml (sandbox, staging, prod)"
 DRY_RUN_HELP = "print the plan and change nothing"
 JSON_HELP = "print a machine-readable result on stdout"
+
+
+def refuse_empty(flag: str, value: str | None, hint: str) -> None:
+    """Refuse a value flag given explicitly empty (`--to=`, an unset shell variable).
+
+    Such flags default to None, so an empty string can only come from the
+    command line, where acting on a default would be a guess.
+    """
+    if value is not None and not value.strip():
+        raise ShipyardError(f"{flag} is empty: {hint}")

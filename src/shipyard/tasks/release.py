@@ -6,17 +6,21 @@ from invoke import task
 
 from shipyard import console
 from shipyard.tasks.common import (
-    DRY_RUN_HELP,
     ENV_HELP,
     JSON_HELP,
     check_pick_up,
     guarded,
     load_config,
+    refuse_empty,
 )
+
+PREVIEW_HELP = ("print the plan and change nothing; when the real run would be "
+                "refused (a cut-off run to --resume or --abort, a lock held by "
+                "another run, for a release uncommitted changes) say why and exit 1")
 
 
 @task(help={
-    "env": ENV_HELP, "dry_run": DRY_RUN_HELP, "json": JSON_HELP,
+    "env": ENV_HELP, "dry_run": PREVIEW_HELP, "json": JSON_HELP,
     "allow_dirty": "release a tree with uncommitted changes (tagged -dirty)",
     "resume": "finish the newest release of this environment that was cut off",
     "abort": "undo the newest release of this environment that was cut off",
@@ -33,14 +37,28 @@ def release(c, env="", dry_run=False, json=False, allow_dirty=False, resume=Fals
     config = load_config(env)
     if resume or abort:
         return _pick_up(config, abort=abort, json=json)
-    inputs = flow.new_inputs(config, allow_dirty=allow_dirty)
+    inputs = flow.new_inputs(config, allow_dirty=allow_dirty or dry_run)
     inputs.extra["no_backup"] = no_backup
     plan = flow.plan_release(config, inputs)
     if dry_run:
-        return show_plan(plan, json)
-    console.say(f"release {inputs.release_id} of {inputs.git_sha[:12]} to {env}")
-    result = flow.execute(config, plan, make_context(config, inputs))
+        return preview(config, plan, json, allow_dirty=allow_dirty)
+    result = flow.execute(config, plan, make_context(config, inputs), announce=lambda:
+                          console.say(f"release {inputs.release_id} of "
+                                      f"{inputs.git_sha[:12]} to {env}"))
     finish(result, json, release_id=inputs.release_id)
+
+
+def preview(config, plan, json: bool, *, allow_dirty: bool = True,  # type: ignore[no-untyped-def]
+            extra: dict | None = None) -> None:
+    """Show the plan, then refuse in one line if the real run would be refused."""
+    from shipyard.errors import ShipyardError
+    from shipyard.release_checks import refusals
+
+    refused = refusals(config, allow_dirty=allow_dirty)
+    show_plan(plan, json, {**(extra or {}), "would_refuse": refused})
+    if refused:
+        raise ShipyardError(f"dry run only: the real {plan.name} would be refused: "
+                            + "; ".join(refused))
 
 
 def _cut_off_run(config, plan_name: str):  # type: ignore[no-untyped-def]
@@ -104,7 +122,7 @@ def _carry_on(config, plan, inputs, journal, *, abort: bool, json: bool):  # typ
 
 
 @task(help={"env": ENV_HELP, "to": "release id to go back to (default: the last "
-            "good one before the current)", "dry_run": DRY_RUN_HELP,
+            "good one before the current)", "dry_run": PREVIEW_HELP,
             "json": JSON_HELP,
             "with_data": "also restore the database as it was while that release "
             "served (needs --confirm-data-loss)",
@@ -113,15 +131,17 @@ def _carry_on(config, plan, inputs, journal, *, abort: bool, json: bool):  # typ
             "resume": "finish this environment's rollback that was cut off",
             "abort": "undo this environment's rollback that was cut off"})
 @guarded
-def rollback(c, env="", to="", dry_run=False, json=False, with_data=False,
+def rollback(c, env="", to=None, dry_run=False, json=False, with_data=False,
              confirm_data_loss=False, resume=False, abort=False):
     """Put the backend and the frontend back on a release recorded in the ledger."""
     from shipyard import release as flow
     from shipyard import rollback as back
     from shipyard.release_context import make_context
 
+    refuse_empty("--to", to, f"name a release id from `inv releases --env="
+                 f"{env or 'ENV'}`, or leave --to out for the last good release")
     check_pick_up(resume=resume, abort=abort, dry_run=dry_run)
-    if (resume or abort) and (to or with_data):
+    if (resume or abort) and (to is not None or with_data):
         from shipyard.errors import ShipyardError
 
         raise ShipyardError("a cut-off rollback goes on with its own target: drop "
@@ -129,19 +149,19 @@ def rollback(c, env="", to="", dry_run=False, json=False, with_data=False,
     config = load_config(env)
     if resume or abort:
         journal = _cut_off_run(config, "rollback")
-        target = back.choose_target(config, journal.header.get("release_id"))
-        plan = back.plan_rollback(config, target,
-                                  with_data="restore_data" in journal.step_names)
-        return _carry_on(config, plan, back.inputs_for(target), journal,
-                         abort=abort, json=json)
-    target = back.choose_target(config, to or None)
+        _target, plan, inputs = back.pick_up(config, journal)
+        return _carry_on(config, plan, inputs, journal, abort=abort, json=json)
+    target = back.choose_target(config, to)
     plan = back.plan_rollback(config, target, with_data=with_data)
+    frontend = (f", Netlify deploy {target.frontend_deploy_id}"
+                if target.frontend_deploy_id else "")
     if dry_run:
-        show_plan(plan, json)
+        console.say(f"would roll {env} back to release {target.id} "
+                    f"({target.image_ref}{frontend})")
         if with_data and not confirm_data_loss:
             console.warn("to run it, add --confirm-data-loss: the database is "
                          "replaced (today's data is backed up first)")
-        return None
+        return preview(config, plan, json, extra={"target": target.id})
     if with_data and not confirm_data_loss:
         from shipyard.errors import ShipyardError
 
@@ -149,12 +169,10 @@ def rollback(c, env="", to="", dry_run=False, json=False, with_data=False,
             "--with-data replaces the database with an older backup (today's data "
             "is backed up first): add --confirm-data-loss to go ahead"
         )
-    inputs = back.inputs_for(target)
-    frontend = (f", Netlify deploy {target.frontend_deploy_id}"
-                if target.frontend_deploy_id else "")
-    console.say(f"rolling {env} back to release {target.id} ({target.image_ref}"
-                f"{frontend})")
-    result = flow.execute(config, plan, make_context(config, inputs))
+    inputs = back.inputs_for(target, plan)
+    result = flow.execute(config, plan, make_context(config, inputs), announce=lambda:
+                          console.say(f"rolling {env} back to release {target.id} "
+                                      f"({target.image_ref}{frontend})"))
     finish(result, json, release_id=inputs.release_id)
 
 
@@ -176,10 +194,12 @@ def releases(c, env="", json=False):
                                          "when"], rows)
 
 
-def show_plan(plan, json: bool) -> None:  # type: ignore[no-untyped-def]
+def show_plan(plan, json: bool,  # type: ignore[no-untyped-def]
+              extra: dict | None = None) -> None:
     """Print what a run would do, changing nothing."""
     if json:
-        return console.emit_json({"plan": plan.header(), "steps": plan.describe()})
+        return console.emit_json({"plan": plan.header(), "steps": plan.describe(),
+                                  **(extra or {})})
     rows = [[str(i), s["step"], s["description"],
              "yes" if s["undo"] else ("-" if not s["changes_world"] else "no")]
             for i, s in enumerate(plan.describe(), 1)]

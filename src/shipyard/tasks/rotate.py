@@ -6,13 +6,14 @@ from invoke import task
 
 from shipyard import console
 from shipyard.tasks.common import (
-    DRY_RUN_HELP,
     ENV_HELP,
     JSON_HELP,
     check_pick_up,
     guarded,
     load_config,
+    refuse_empty,
 )
+from shipyard.tasks.release import PREVIEW_HELP
 
 
 @task(help={
@@ -21,17 +22,19 @@ from shipyard.tasks.common import (
     "from_stdin": "read the new value from stdin (external secrets)",
     "resume": "finish this environment's rotation that was cut off",
     "abort": "undo this environment's rotation that was cut off",
-    "dry_run": DRY_RUN_HELP, "json": JSON_HELP,
+    "dry_run": PREVIEW_HELP, "json": JSON_HELP,
 })
 @guarded
-def rotate(c, env="", secret="", due=False, from_stdin=False, resume=False,
+def rotate(c, env="", secret=None, due=False, from_stdin=False, resume=False,
            abort=False, dry_run=False, json=False):
     """Rotate a secret: pending → every target → test → current; undone on failure."""
     from shipyard import rotation as flow
     from shipyard.errors import ShipyardError
     from shipyard.secrets.commands import Env, read_value
-    from shipyard.tasks.release import finish, show_plan
+    from shipyard.tasks.release import finish, preview
 
+    refuse_empty("--secret", secret, "name a [secrets.NAME] of shipyard.toml, or "
+                 "pass --due")
     check_pick_up(resume=resume, abort=abort, dry_run=dry_run)
     config = load_config(env)
     target = Env.load(config)
@@ -50,7 +53,7 @@ def rotate(c, env="", secret="", due=False, from_stdin=False, resume=False,
     for spec in specs:
         plan = flow.plan_rotation(config, spec)
         if dry_run:
-            show_plan(plan, json)
+            preview(config, plan, json)
             continue
         ctx = flow.make_rotation(config, target.manifest, spec, value)
         finish(flow.execute(config, plan, ctx), json)
