@@ -225,7 +225,8 @@ def execute(
             announce()
         journal = resume_run or Journal.new(plan.name, config.env, root=config.root)
         entry = ledger.get(config.env, inputs.release_id) or Release(
-            id=inputs.release_id, env=config.env, git_sha=inputs.git_sha
+            id=inputs.release_id, env=config.env, git_sha=inputs.git_sha,
+            kind=plan.name, restores=inputs.extra.get("restores"),
         )
         ledger.record(entry)
         try:

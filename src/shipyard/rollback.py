@@ -34,13 +34,16 @@ def choose_target(config: Config, to: str | None):  # type: ignore[no-untyped-de
     return target
 
 
-def plan_rollback(config: Config, target, *, with_data: bool = False) -> Plan:  # type: ignore[no-untyped-def]
+def plan_rollback(config: Config, target, *, with_data: bool = False,  # type: ignore[no-untyped-def]
+                  rollback_id: str | None = None) -> Plan:
     """Redeploy the target's backend definition, then publish its frontend deploy.
 
-    A target recorded before the project had a frontend leaves the frontend
-    as it is, and the plan says so.
+    The rollback is recorded in the ledger as `rollback_id` (a new id when not
+    given). A target recorded before the project had a frontend leaves the
+    frontend as it is, and the plan says so.
     """
     from shipyard.backup_steps import data_backup_to_restore, data_steps
+    from shipyard.ledger import release_id
     from shipyard.release import frontend_release_steps
 
     backend = config.backend
@@ -64,21 +67,59 @@ def plan_rollback(config: Config, target, *, with_data: bool = False) -> Plan:  
     elif config.frontend is not None:
         console.warn(f"release {target.id} recorded no frontend deploy: the "
                      "frontend is left as it is")
-    # The journal names the target, so a cut-off rollback can be picked up.
-    return Plan("rollback", config.env, steps, release_id=target.id,
-                git_sha=target.git_sha)
+    # The journal names the rollback's own ledger record and its target, so
+    # a cut-off rollback is picked up, and recorded, as the same run.
+    return Plan("rollback", config.env, steps,
+                release_id=rollback_id or release_id(target.git_sha),
+                git_sha=target.git_sha, restores=target.id)
 
 
-def inputs_for(target) -> ReleaseInputs:  # type: ignore[no-untyped-def]
-    """A rollback is recorded as a release of its own, of the target's commit."""
-    from shipyard.ledger import release_id
-
-    return ReleaseInputs(
+def inputs_for(target, plan: Plan, rollback_id: str | None = None) -> ReleaseInputs:  # type: ignore[no-untyped-def]
+    """A rollback is recorded as a release of its own, of the target's commit,
+    naming the release it restores."""
+    inputs = ReleaseInputs(
         git_sha=target.git_sha,
         tag="",
-        release_id=release_id(target.git_sha),
+        release_id=rollback_id or str(plan.release_id),
         image_ref=target.image_ref,
     )
+    inputs.extra["restores"] = target.id
+    return inputs
+
+
+def pick_up(config: Config, journal):  # type: ignore[no-untyped-def]
+    """The target, plan and inputs that carry on a cut-off rollback as the same
+    run, recorded in the same ledger entry.
+
+    A journal written before rollbacks named their own record holds the
+    target as its release id; its ledger entry is then the unfinished
+    rollback of the target's commit.
+    """
+    header = journal.header
+    with_data = "restore_data" in journal.step_names
+    if header.get("restores"):
+        target = choose_target(config, header["restores"])
+        plan = plan_rollback(config, target, with_data=with_data,
+                             rollback_id=header.get("release_id"))
+        return target, plan, inputs_for(target, plan)
+    from shipyard.ledger import release_id
+
+    target = choose_target(config, header.get("release_id"))
+    plan = plan_rollback(config, target, with_data=with_data)
+    plan = Plan(plan.name, plan.env, plan.steps, release_id=target.id,
+                git_sha=plan.git_sha)
+    own = _unfinished_rollback(config, target) or release_id(target.git_sha)
+    return target, plan, inputs_for(target, plan, own)
+
+
+def _unfinished_rollback(config: Config, target) -> str | None:  # type: ignore[no-untyped-def]
+    from shipyard.shared_state import ledger as ledger_of
+
+    for entry in ledger_of(config).list(config.env):
+        if (entry.outcome == "in_progress" and entry.id != target.id
+                and entry.git_sha == target.git_sha):
+            return entry.id
+    return None
 
 
 def _restore(target):  # type: ignore[no-untyped-def]

@@ -86,6 +86,8 @@ class Plan:
     steps: Sequence[Step]
     release_id: str | None = None
     git_sha: str | None = None
+    # A rollback's journal names the release it goes back to.
+    restores: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "steps", tuple(self.steps))
@@ -107,13 +109,16 @@ class Plan:
 
     def header(self) -> dict[str, Any]:
         """What identifies this run in its journal."""
-        return {
+        header = {
             "plan": self.name,
             "env": self.env,
             "release_id": self.release_id,
             "git_sha": self.git_sha,
             "steps": self.step_names,
         }
+        if self.restores is not None:
+            header["restores"] = self.restores
+        return header
 
     def describe(self) -> list[dict[str, Any]]:
         """Each step as plain data, in order, without running anything."""

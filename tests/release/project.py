@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,25 @@ class Project:
             cwd=self.root, env=self.env, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True,
         )
+
+    def kill_after_deploy(self, *args: str) -> str:
+        """Start `inv ARGS` and kill it hard once its deploy step is journaled done;
+        the id of the run it leaves cut off."""
+        process = self.start_inv(*args)
+        runs = self.root / ".shipyard" / "runs"
+        before = set(runs.glob("*.jsonl"))
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            for path in set(runs.glob("*.jsonl")) - before:
+                if '"step":"deploy","event":"done"' in path.read_text().replace(" ", ""):
+                    process.kill()
+                    process.communicate(timeout=30)
+                    return path.stem
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.05)
+        process.kill()
+        process.communicate(timeout=30)
+        raise AssertionError(f"inv {' '.join(args)} never reached its deploy step")
 
     def git(self, *args: str) -> str:
         done = subprocess.run(["git", *args], cwd=self.root, check=True,

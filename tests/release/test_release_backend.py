@@ -146,20 +146,7 @@ def test_two_releases_started_together_one_is_refused_by_the_lock(
 
 def _kill_after_deploy(project: Project) -> str:
     """Start a release and kill it hard once its deploy step is journaled done."""
-    process = project.start_inv("release", "--env=sandbox")
-    runs = project.root / ".shipyard" / "runs"
-    before = set(runs.glob("*.jsonl"))
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        for path in set(runs.glob("*.jsonl")) - before:
-            if '"step":"deploy","event":"done"' in path.read_text().replace(" ", ""):
-                process.kill()
-                process.wait(timeout=30)
-                return path.stem
-        assert process.poll() is None, process.communicate()
-        time.sleep(0.05)
-    process.kill()
-    raise AssertionError("the release never reached its deploy step")
+    return project.kill_after_deploy("release", "--env=sandbox")
 
 
 @pytest.mark.parametrize("pick_up", ["--resume", "--abort"])
@@ -172,7 +159,9 @@ def test_release_killed_mid_deploy_then_picked_up_leaves_one_version_serving(
     project.edit("examples/backend/requirements.txt", "\n", f"\n# killed {pick_up}\n")
     new = project.commit(f"released, killed, then {pick_up}")
 
-    _kill_after_deploy(project)
+    run = _kill_after_deploy(project)
+    cut_off = [r for r in project.ledger() if r["outcome"] == "in_progress"]
+    assert [r["git_sha"] for r in cut_off] == [new]
     refused = project.inv("release", "--env=sandbox")
     assert refused.returncode != 0 and "--resume" in refused.stderr
 
@@ -182,6 +171,13 @@ def test_release_killed_mid_deploy_then_picked_up_leaves_one_version_serving(
     shas = {project.info()["git_sha"] for _ in range(5)}
     assert shas == {expected}
     assert "not locked" in project.inv("lock.status", "--env=sandbox").stdout
+    # The picked-up run finished the very ledger entry the cut-off run began.
+    entries = {r["id"]: r for r in project.ledger()}
+    assert not [r for r in entries.values() if r["outcome"] == "in_progress"], run
+    outcome = "succeeded" if pick_up == "--resume" else "rolled_back"
+    assert entries[cut_off[0]["id"]]["outcome"] == outcome
+    assert [r for r in entries.values() if r["git_sha"] == new] == [
+        entries[cut_off[0]["id"]]]
 
 
 def test_rollback_puts_the_previous_release_back(project: Project) -> None:

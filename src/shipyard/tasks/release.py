@@ -186,10 +186,11 @@ def releases(c, env="", json=False):
     entries = ledger(config).list(env)
     if json:
         return console.emit_json([entry.to_dict() for entry in entries])
-    rows = [[e.id, e.outcome, e.image_ref or "", e.backend_deployment_id or "",
+    rows = [[e.id, f"rollback to {e.restores}" if e.kind == "rollback" else e.kind,
+             e.outcome, e.image_ref or "", e.backend_deployment_id or "",
              e.frontend_deploy_id or "", e.who, e.finished_at or e.started_at]
             for e in entries]
-    console.table(f"releases of {env}", ["release", "outcome", "image",
+    console.table(f"releases of {env}", ["release", "kind", "outcome", "image",
                                          "deployment", "frontend deploy", "who",
                                          "when"], rows)
 
