@@ -92,10 +92,10 @@ def execute(config: Config, plan: Plan, ctx: Context, *,
         try:
             if journal is None:
                 refuse_if_cut_off(config)
-                _announce(config, plan, picking_up=False)
+                _announce(config, plan)
                 journal = Journal.new(PLAN, config.env, root=config.root)
                 return pipeline.run(plan, journal=journal, ctx=ctx, on_event=_show_event)
-            _announce(config, plan, picking_up=True)
+            _announce(config, plan, run_id=journal.run_id, verb="resuming")
             return pipeline.resume(plan, journal, ctx, on_event=_show_event)
         finally:
             ctx.data["rotation"].targets.close()
@@ -115,7 +115,7 @@ def abort(config: Config, plan: Plan, ctx: Context, journal: Any) -> RunResult:
 
     rotation = ctx.data["rotation"]
     with _locked(config, plan, ctx, picking_up=True):
-        _announce(config, plan, picking_up=True)
+        _announce(config, plan, run_id=journal.run_id, verb="aborting")
         try:
             result = pipeline.abort(plan, journal, ctx, on_event=_show_event)
             if "create_pending" in journal.cut_off_steps():
@@ -163,7 +163,9 @@ def _locked(config: Config, plan: Plan, ctx: Context, *, picking_up: bool) -> An
                 ttl_seconds=config["DEPLOY_TIMEOUT"] * 3 + 600)
 
 
-def _announce(config: Config, plan: Plan, *, picking_up: bool) -> None:
+def _announce(config: Config, plan: Plan, *, run_id: str | None = None,
+              verb: str = "") -> None:
     """The start line, printed once the lock is held and nothing stands in the way."""
-    console.say(f"{'picking up' if picking_up else 'starting'} the rotation of "
+    picked = f"{verb} run {run_id}: " if run_id else ""
+    console.say(f"{picked}{'picking up' if run_id else 'starting'} the rotation of "
                 f"{plan.release_id} in {config.env}")

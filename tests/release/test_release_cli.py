@@ -215,11 +215,13 @@ def test_dry_run_on_a_dirty_tree_shows_the_plan_and_says_the_release_is_refused(
     assert "1 uncommitted change(s) (scratch.txt)" in lines[0]
 
 
-def cut_off_run(project: Project) -> tuple[int, Any]:
+def cut_off_run(project: Project, holder: str = "") -> tuple[int, Any]:
     """Leave what a release killed hard leaves: its journal and its lock, held by
-    a pid of this machine that is gone. The pid, and the journal's path."""
+    a pid of this machine that is gone (or by `holder`). The pid, and the
+    journal's path."""
     gone = subprocess.Popen(["true"])
     gone.wait()
+    holder = holder or f"{whoami()} pid {gone.pid}"
     code = ("from pathlib import Path\n"
             "from shipyard import config\n"
             "from shipyard.journal import Journal\n"
@@ -228,7 +230,7 @@ def cut_off_run(project: Project) -> tuple[int, Any]:
             "journal.begin({'plan': 'release', 'env': 'sandbox', 'release_id': "
             "'cut-off', 'git_sha': '0' * 40, 'steps': ['preflight']})\n"
             "lock_store(config.load('sandbox')).acquire("
-            f"'sandbox', '{whoami()} pid {gone.pid}', 'release cut-off', 600)\n"
+            f"'sandbox', {holder!r}, 'release cut-off', 600)\n"
             "print(journal.path)\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=project.root,
                           env=project.env, capture_output=True, text=True,
@@ -295,3 +297,18 @@ def test_restoring_an_unknown_backup_is_refused_before_asking_to_confirm(
     assert len(lines) == 1, result.stderr
     assert "no backup bogus for sandbox" in lines[0]
     assert "would restore" not in result.stdout
+
+
+def test_resuming_while_another_live_run_holds_the_lock_prints_no_start_line(
+    project: Project,
+) -> None:
+    _, journal = cut_off_run(project, holder="carol@ci pid 12")
+    try:
+        result = project.inv("release", "--env=sandbox", "--resume")
+    finally:
+        journal.unlink()
+        project.inv("lock.release", "--env=sandbox", "--force")
+
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "carol@ci pid 12" in result.stderr
+    assert "resuming run" not in result.stdout, result.stdout

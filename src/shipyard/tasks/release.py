@@ -103,15 +103,16 @@ def _carry_on(config, plan, inputs, journal, *, abort: bool, json: bool):  # typ
     from shipyard.shared_state import lock_store
 
     ctx = make_context(config, inputs)
-    console.say(f"{'aborting' if abort else 'resuming'} run {journal.run_id}")
     if not abort:
         return finish(
-            flow.execute(config, plan, ctx, resume_run=journal, picking_up=True), json,
-            release_id=inputs.release_id,
+            flow.execute(config, plan, ctx, resume_run=journal, picking_up=True,
+                         announce=lambda: console.say(f"resuming run {journal.run_id}")),
+            json, release_id=inputs.release_id,
         )
     locks = lock_store(config, ctx.data["store"])
     flow.take_over_dead_lock(locks, config.env, picking_up=True)
     with held(locks, config.env, f"abort {journal.run_id}"):
+        console.say(f"aborting run {journal.run_id}")
         try:
             result = pipeline.abort(plan, journal, ctx, on_event=flow._show_event)
         finally:

@@ -69,7 +69,6 @@ def _pick_up(target, *, abort: bool, json: bool):  # type: ignore[no-untyped-def
     spec = target.manifest.get(journal.header["release_id"])
     plan = flow.plan_rotation(config, spec)
     ctx = flow.make_rotation(config, target.manifest, spec, resuming=True)
-    console.say(f"{'aborting' if abort else 'resuming'} run {journal.run_id}")
     if abort:
         return finish(flow.abort(config, plan, ctx, journal), json,
                       wanted="rolled_back")
