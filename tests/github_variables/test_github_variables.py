@@ -6,12 +6,11 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from invoke import Collection, Program
 
 from shipyard import config as config_module
 from shipyard.errors import ConfigError
 from tests.parity.live import DRIFT, Live, drift_of
-from tests.parity.project import Project, Ran, _captured, _inside
+from tests.parity.project import Project, Ran
 
 pytestmark = pytest.mark.integration
 
@@ -23,23 +22,6 @@ variables = [
 ]
 """
 PROD_URL = "https://api.prod.parity.example"
-
-
-def run(project: Project, *argv: str) -> Ran:
-    """`inv secrets.*|parity ...` in this process, as a user would run it."""
-    from shipyard.tasks import parity
-    from shipyard.tasks import secrets as secrets_tasks
-
-    namespace = Collection()
-    namespace.add_task(parity.parity)
-    namespace.add_collection(secrets_tasks.secrets)
-    code = 0
-    with _captured() as (out, err), _inside(project.root):
-        try:
-            Program(namespace=namespace).run(["inv", *argv])
-        except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else 1
-    return Ran(code, out.read_text(), err.read_text())
 
 
 def held(live: Live) -> dict[str, str]:
@@ -66,7 +48,7 @@ def change_by_hand(live: Live, name: str, value: str | None) -> None:
 
 
 def pushed(live: Live) -> Ran:
-    ran = run(live.project, "secrets.push", "--env=prod")
+    ran = live.project.inv("secrets.push", "--env=prod")
     assert ran.code == 0, ran.out + ran.err
     return ran
 
@@ -79,7 +61,7 @@ def listed(live: Live) -> Live:
 
 
 def test_push_sets_the_listed_variables_and_its_dry_run_sets_none(listed: Live) -> None:
-    plan = run(listed.project, "secrets.push", "--env=prod", "--dry-run")
+    plan = listed.project.inv("secrets.push", "--env=prod", "--dry-run")
 
     assert plan.code == 0, plan.out + plan.err
     assert (
@@ -114,7 +96,7 @@ def test_check_names_a_missing_and_a_changed_variable_until_pushed(
     change_by_hand(listed, "PROD_ENVIRONMENT", None)
     change_by_hand(listed, "PROD_BACKEND_URL", "https://evil.example")
 
-    checked = run(listed.project, "secrets.check", "--env=prod")
+    checked = listed.project.inv("secrets.check", "--env=prod")
 
     output = checked.out + checked.err
     assert checked.code != 0
@@ -126,7 +108,7 @@ def test_check_names_a_missing_and_a_changed_variable_until_pushed(
         f"'https://evil.example', env/prod.env:{line} says '{PROD_URL}'" in output
     )
     pushed(listed)
-    after = run(listed.project, "secrets.check", "--env=prod")
+    after = listed.project.inv("secrets.check", "--env=prod")
     assert after.code == 0, after.out + after.err
 
 
@@ -175,7 +157,7 @@ def test_a_secret_named_as_a_variable_is_refused_at_load(
 ) -> None:
     project.append("shipyard.toml", f'\n{table}\n[github]\nvariables = ["{key}"]\n')
 
-    ran = run(project, "secrets.push", "--env=prod")
+    ran = project.inv("secrets.push", "--env=prod")
 
     output = ran.out + ran.err
     assert ran.code != 0
