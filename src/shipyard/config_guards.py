@@ -7,10 +7,9 @@ refused whenever the environment points a provider away from loopback.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
-from urllib.parse import urlsplit
 
+from shipyard.addresses import is_loopback
 from shipyard.errors import ConfigError
 
 # Settings naming a provider's address; an empty one means the real service.
@@ -38,16 +37,3 @@ def check(values: dict[str, Any], sources: dict[str, str]) -> None:
                 f"secrets in a plain file, but {key} is {shown}, not a loopback "
                 "stand-in: use SECRET_STORE=keyring or env"
             )
-
-
-def is_loopback(address: str) -> bool:
-    """Whether a URL or host[:port] names this machine's loopback."""
-    if not address:
-        return False
-    host = urlsplit(address if "//" in address else f"//{address}").hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

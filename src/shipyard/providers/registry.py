@@ -7,11 +7,11 @@ checked against the registry's own HTTP API, since deploys refer to it.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from shipyard.addresses import is_loopback
 from shipyard.errors import ShipyardError
 from shipyard.providers.docker_engine import engine_client
 from shipyard.redaction import Secret
@@ -65,11 +65,7 @@ def registry_url(registry: str) -> str:
         return registry.rstrip("/")
     if registry in (DOCKER_HUB, "index.docker.io"):
         return f"https://{DOCKER_HUB_API}"
-    if registry.startswith("["):
-        host = registry[1 : registry.find("]")]
-    else:
-        host = registry.rsplit(":", 1)[0]
-    if host == "localhost" or _loopback(host):
+    if is_loopback(registry):
         return f"http://{registry}"
     return f"https://{registry}"
 
@@ -214,10 +210,3 @@ def _auth_config(credentials: Credentials | None) -> dict[str, str] | None:
         return None
     username, password = credentials
     return {"username": username, "password": password.reveal()}
-
-
-def _loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
